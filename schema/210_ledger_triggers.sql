@@ -1,0 +1,586 @@
+-- Ledger triggers: input validation with precise errors, frozen fields, and
+-- balance maintenance.  The invariants (docs/ledger.md):
+--   invoice.open_amount         = amount - sum(active allocations)
+--   payment.unapplied_amount    = amount - sum(active payment allocations)
+--   credit_note.unapplied_amount = amount - sum(active credit-note allocations)
+-- hold after every statement, whoever writes, because balances change only
+-- here: an allocation insert decrements them, a reversal restores them, and
+-- a direct write of a balance column is refused.
+--
+-- Maintained columns are written by the statement triggers on ar.allocation;
+-- their UPDATEs reach the row triggers below at trigger depth 2, which is how
+-- a maintenance write is told from a user's (depth 1).
+
+------------------------------------------------------------------------------
+-- Customers
+------------------------------------------------------------------------------
+
+CREATE FUNCTION ar.tg_customer_check() RETURNS trigger
+  LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  bad text;
+BEGIN
+  IF TG_OP = 'INSERT' OR NEW.customer_code IS DISTINCT FROM OLD.customer_code THEN
+    IF EXISTS (SELECT 1 FROM ar.customer c WHERE c.customer_code = NEW.customer_code) THEN
+      RAISE EXCEPTION 'customer code "%" already exists', NEW.customer_code
+        USING ERRCODE = 'unique_violation';
+    END IF;
+  END IF;
+  IF NEW.virtual_account IS NOT NULL
+     AND (TG_OP = 'INSERT' OR NEW.virtual_account IS DISTINCT FROM OLD.virtual_account)
+     AND EXISTS (SELECT 1 FROM ar.customer c WHERE c.virtual_account = NEW.virtual_account) THEN
+    RAISE EXCEPTION 'virtual account "%" is already assigned to another customer', NEW.virtual_account
+      USING ERRCODE = 'unique_violation';
+  END IF;
+  IF NEW.locale IS NULL OR NEW.locale NOT IN ('ja', 'en') THEN
+    RAISE EXCEPTION 'unsupported locale "%" for customer "%"', NEW.locale, NEW.customer_code
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Use ja or en.';
+  END IF;
+  IF NEW.time_zone IS NULL OR NOT ar.is_time_zone(NEW.time_zone) THEN
+    RAISE EXCEPTION 'invalid time zone "%" for customer "%"', NEW.time_zone, NEW.customer_code
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Use an IANA time zone name such as Asia/Tokyo or America/New_York.';
+  END IF;
+  IF NEW.status IS NULL OR NEW.status NOT IN ('active', 'on_hold', 'in_collections', 'bankrupt', 'closed') THEN
+    RAISE EXCEPTION 'unknown customer status "%"', NEW.status
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Use active, on_hold, in_collections, bankrupt or closed.';
+  END IF;
+  SELECT ch INTO bad FROM pg_catalog.unnest(NEW.opted_out_channels) AS ch
+   WHERE ch IS NULL OR ch NOT IN ('email', 'sms', 'letter', 'call', 'webhook')
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'unknown channel "%" in opted_out_channels of customer "%"', bad, NEW.customer_code
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Customers can opt out of email, sms, letter, call and webhook.';
+  END IF;
+  NEW.currency := COALESCE(NEW.currency, ar.setting_value('home_currency'));
+  PERFORM ar.minor_unit(NEW.currency);       -- unknown currency raises
+  IF TG_OP = 'UPDATE' THEN
+    NEW.updated_at := pg_catalog.now();
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION ar.tg_customer_check() IS 'Trigger: validates customers (internal)';
+
+CREATE TRIGGER customer_check BEFORE INSERT OR UPDATE ON ar.customer
+  FOR EACH ROW EXECUTE FUNCTION ar.tg_customer_check();
+
+------------------------------------------------------------------------------
+-- Documents (invoices, payments, credit notes): shared checks
+------------------------------------------------------------------------------
+
+-- ar.refuse_frozen_change(what, has_allocations, changed): raise when a
+-- document with allocations has one of its frozen columns changed.
+CREATE FUNCTION ar.refuse_frozen_change(what text, changed text[]) RETURNS void
+  LANGUAGE plpgsql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RAISE EXCEPTION '% has allocations: its % cannot change', what, pg_catalog.array_to_string(changed, ', ')
+    USING ERRCODE = 'object_not_in_prerequisite_state',
+          DETAIL = 'Customer, currency and amount of a document are frozen once allocations exist, active or reversed.',
+          HINT = 'Issue a credit note for the difference, or reverse the allocations and void the document.';
+END
+$$;
+COMMENT ON FUNCTION ar.refuse_frozen_change(text, text[]) IS
+  'Raises the error for a change to a frozen document column (internal helper of the ledger triggers)';
+
+-- Which of customer_id, currency and amount differ between two row images.
+CREATE FUNCTION ar.frozen_columns_changed(old_row jsonb, new_row jsonb) RETURNS text[]
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  RETURN ARRAY(SELECT c FROM pg_catalog.unnest(ARRAY['customer_id', 'currency', 'amount']) AS c
+                WHERE (old_row -> c) IS DISTINCT FROM (new_row -> c));
+COMMENT ON FUNCTION ar.frozen_columns_changed(jsonb, jsonb) IS
+  'Names of the frozen columns (customer_id, currency, amount) that differ between two row images (internal)';
+
+CREATE FUNCTION ar.refuse_balance_write(what text, col text) RETURNS void
+  LANGUAGE plpgsql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RAISE EXCEPTION '%.% is maintained by pg_receivables and cannot be written', what, col
+    USING ERRCODE = 'object_not_in_prerequisite_state',
+          HINT = 'Balances change through allocations: ar.apply_payment, ar.apply_credit_note, ar.write_off, ar.reverse_allocation.';
+END
+$$;
+COMMENT ON FUNCTION ar.refuse_balance_write(text, text) IS
+  'Raises the error for a direct write of a maintained balance column (internal)';
+
+------------------------------------------------------------------------------
+-- Invoices
+------------------------------------------------------------------------------
+
+CREATE FUNCTION ar.tg_invoice_check() RETURNS trigger
+  LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  cust ar.customer;
+  what text := pg_catalog.format('invoice %s', NEW.invoice_no);
+  changed text[];
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    SELECT * INTO cust FROM ar.customer c WHERE c.customer_id = NEW.customer_id;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'unknown customer % for %', NEW.customer_id, what
+        USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF EXISTS (SELECT 1 FROM ar.invoice i WHERE i.invoice_no = NEW.invoice_no) THEN
+      RAISE EXCEPTION 'invoice number "%" already exists', NEW.invoice_no
+        USING ERRCODE = 'unique_violation';
+    END IF;
+    NEW.currency := COALESCE(NEW.currency, cust.currency);
+    PERFORM ar.check_money(NEW.amount, NEW.currency, what);
+    IF NEW.due_date IS NULL THEN
+      NEW.due_date := ar.invoice_default_due_date(cust, NEW.issue_date);
+    END IF;
+    -- Balances start whole; allocations bring them down.  Only a void
+    -- status may be given (a restore brings voided invoices back as such).
+    NEW.open_amount := NEW.amount;
+    NEW.status := CASE WHEN NEW.status = 'void' THEN 'void' ELSE 'open' END;
+    NEW.closed_on := NULL;
+  ELSE
+    changed := ar.frozen_columns_changed(pg_catalog.to_jsonb(OLD), pg_catalog.to_jsonb(NEW));
+    IF NEW.invoice_no IS DISTINCT FROM OLD.invoice_no
+       AND EXISTS (SELECT 1 FROM ar.invoice i WHERE i.invoice_no = NEW.invoice_no) THEN
+      RAISE EXCEPTION 'invoice number "%" already exists', NEW.invoice_no
+        USING ERRCODE = 'unique_violation';
+    END IF;
+    IF changed <> '{}' THEN
+      IF EXISTS (SELECT 1 FROM ar.allocation a WHERE a.invoice_id = OLD.invoice_id) THEN
+        PERFORM ar.refuse_frozen_change(what, changed);
+      END IF;
+      PERFORM ar.check_money(NEW.amount, NEW.currency, what);
+      NEW.open_amount := NEW.amount;
+    ELSIF NEW.open_amount IS DISTINCT FROM OLD.open_amount AND pg_catalog.pg_trigger_depth() < 2 THEN
+      PERFORM ar.refuse_balance_write('invoice', 'open_amount');
+    END IF;
+
+    IF NEW.status IS DISTINCT FROM OLD.status THEN
+      IF OLD.status = 'void' THEN
+        RAISE EXCEPTION '% is void and cannot change status', what
+          USING ERRCODE = 'object_not_in_prerequisite_state',
+                HINT = 'Issue a new invoice instead.';
+      ELSIF NEW.status = 'void' THEN
+        IF OLD.open_amount <> OLD.amount THEN
+          RAISE EXCEPTION '% has active allocations and cannot be voided', what
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Reverse its allocations first, or issue a credit note.';
+        END IF;
+      ELSE
+        RAISE EXCEPTION 'status % of % is maintained from its allocations', NEW.status, what
+          USING ERRCODE = 'object_not_in_prerequisite_state',
+                HINT = 'Only a change to void is made by hand (ar.void_invoice).';
+      END IF;
+    ELSIF NEW.open_amount IS DISTINCT FROM OLD.open_amount AND NEW.status <> 'void' THEN
+      -- Status and settlement date follow the balance.
+      IF NEW.open_amount = 0 THEN
+        SELECT CASE WHEN pg_catalog.bool_or(a.kind = 'write_off') THEN 'written_off' ELSE 'paid' END,
+               pg_catalog.max(a.applied_on)
+          INTO NEW.status, NEW.closed_on
+          FROM ar.allocation a
+         WHERE a.invoice_id = NEW.invoice_id AND a.reversed_on IS NULL;
+      ELSE
+        NEW.status := 'open';
+        NEW.closed_on := NULL;
+      END IF;
+    END IF;
+    -- updated_at records changes made by people, not balance maintenance.
+    IF (pg_catalog.to_jsonb(NEW) - ARRAY['open_amount', 'status', 'closed_on', 'updated_at'])
+       IS DISTINCT FROM (pg_catalog.to_jsonb(OLD) - ARRAY['open_amount', 'status', 'closed_on', 'updated_at'])
+       OR NEW.status = 'void' AND OLD.status <> 'void' THEN
+      NEW.updated_at := pg_catalog.now();
+    END IF;
+  END IF;
+  IF NEW.due_date < NEW.issue_date THEN
+    RAISE EXCEPTION 'due date % of % is before its issue date %', NEW.due_date, what, NEW.issue_date
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION ar.tg_invoice_check() IS
+  'Trigger: validates invoices, keeps open_amount/status/closed_on consistent, freezes allocated invoices (internal)';
+
+CREATE TRIGGER invoice_check BEFORE INSERT OR UPDATE ON ar.invoice
+  FOR EACH ROW EXECUTE FUNCTION ar.tg_invoice_check();
+
+------------------------------------------------------------------------------
+-- Payments
+------------------------------------------------------------------------------
+
+CREATE FUNCTION ar.tg_payment_check() RETURNS trigger
+  LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  what text := pg_catalog.format('payment %s', COALESCE(NEW.bank_ref, NEW.reference, NEW.payment_id::text));
+  changed text[];
+BEGIN
+  IF NEW.bank_ref IS NOT NULL
+     AND (TG_OP = 'INSERT' OR NEW.bank_ref IS DISTINCT FROM OLD.bank_ref OR NEW.source IS DISTINCT FROM OLD.source)
+     AND EXISTS (SELECT 1 FROM ar.payment p
+                  WHERE p.bank_ref = NEW.bank_ref AND COALESCE(p.source, '') = COALESCE(NEW.source, '')) THEN
+    RAISE EXCEPTION 'bank reference "%" of source "%" is already recorded', NEW.bank_ref, COALESCE(NEW.source, '')
+      USING ERRCODE = 'unique_violation',
+            HINT = 'Each bank transaction is recorded once; re-importing the same file changes nothing.';
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    IF NEW.currency IS NULL AND NEW.customer_id IS NOT NULL THEN
+      SELECT c.currency INTO NEW.currency FROM ar.customer c WHERE c.customer_id = NEW.customer_id;
+    END IF;
+    NEW.currency := COALESCE(NEW.currency, ar.setting_value('home_currency'));
+    PERFORM ar.check_money(NEW.amount, NEW.currency, what);
+    NEW.unapplied_amount := NEW.amount;
+    NEW.status := CASE WHEN NEW.status = 'cancelled' THEN 'cancelled' ELSE 'received' END;
+    RETURN NEW;
+  END IF;
+
+  changed := ar.frozen_columns_changed(pg_catalog.to_jsonb(OLD), pg_catalog.to_jsonb(NEW));
+  IF changed <> '{}' THEN
+    IF EXISTS (SELECT 1 FROM ar.allocation a WHERE a.payment_id = OLD.payment_id) THEN
+      PERFORM ar.refuse_frozen_change(what, changed);
+    END IF;
+    PERFORM ar.check_money(NEW.amount, NEW.currency, what);
+    NEW.unapplied_amount := NEW.amount;
+  ELSIF NEW.unapplied_amount IS DISTINCT FROM OLD.unapplied_amount AND pg_catalog.pg_trigger_depth() < 2 THEN
+    PERFORM ar.refuse_balance_write('payment', 'unapplied_amount');
+  END IF;
+  IF NEW.status IS DISTINCT FROM OLD.status THEN
+    IF OLD.status = 'cancelled' THEN
+      RAISE EXCEPTION '% is cancelled and cannot be reinstated', what
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              HINT = 'Record the money as a new payment.';
+    ELSIF NEW.unapplied_amount <> NEW.amount THEN
+      RAISE EXCEPTION '% has active allocations and cannot be cancelled', what
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              HINT = 'Reverse its allocations first (ar.reverse_allocation).';
+    END IF;
+  END IF;
+  IF (pg_catalog.to_jsonb(NEW) - ARRAY['unapplied_amount', 'updated_at'])
+     IS DISTINCT FROM (pg_catalog.to_jsonb(OLD) - ARRAY['unapplied_amount', 'updated_at']) THEN
+    NEW.updated_at := pg_catalog.now();
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION ar.tg_payment_check() IS
+  'Trigger: validates payments, keeps unapplied_amount consistent, freezes allocated payments (internal)';
+
+CREATE TRIGGER payment_check BEFORE INSERT OR UPDATE ON ar.payment
+  FOR EACH ROW EXECUTE FUNCTION ar.tg_payment_check();
+
+------------------------------------------------------------------------------
+-- Credit notes
+------------------------------------------------------------------------------
+
+CREATE FUNCTION ar.tg_credit_note_check() RETURNS trigger
+  LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  what text := pg_catalog.format('credit note %s', NEW.credit_note_no);
+  changed text[];
+  inv ar.invoice;
+BEGIN
+  IF TG_OP = 'INSERT' OR NEW.credit_note_no IS DISTINCT FROM OLD.credit_note_no THEN
+    IF EXISTS (SELECT 1 FROM ar.credit_note c WHERE c.credit_note_no = NEW.credit_note_no) THEN
+      RAISE EXCEPTION 'credit note number "%" already exists', NEW.credit_note_no
+        USING ERRCODE = 'unique_violation';
+    END IF;
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    IF NEW.currency IS NULL THEN
+      SELECT c.currency INTO NEW.currency FROM ar.customer c WHERE c.customer_id = NEW.customer_id;
+    END IF;
+    PERFORM ar.check_money(NEW.amount, NEW.currency, what);
+    NEW.unapplied_amount := NEW.amount;
+  ELSE
+    changed := ar.frozen_columns_changed(pg_catalog.to_jsonb(OLD), pg_catalog.to_jsonb(NEW));
+    IF changed <> '{}' THEN
+      IF EXISTS (SELECT 1 FROM ar.allocation a WHERE a.credit_note_id = OLD.credit_note_id) THEN
+        PERFORM ar.refuse_frozen_change(what, changed);
+      END IF;
+      PERFORM ar.check_money(NEW.amount, NEW.currency, what);
+      NEW.unapplied_amount := NEW.amount;
+    ELSIF NEW.unapplied_amount IS DISTINCT FROM OLD.unapplied_amount AND pg_catalog.pg_trigger_depth() < 2 THEN
+      PERFORM ar.refuse_balance_write('credit_note', 'unapplied_amount');
+    END IF;
+    IF (pg_catalog.to_jsonb(NEW) - ARRAY['unapplied_amount', 'updated_at'])
+       IS DISTINCT FROM (pg_catalog.to_jsonb(OLD) - ARRAY['unapplied_amount', 'updated_at']) THEN
+      NEW.updated_at := pg_catalog.now();
+    END IF;
+  END IF;
+  IF NEW.invoice_id IS NOT NULL THEN
+    SELECT * INTO inv FROM ar.invoice i WHERE i.invoice_id = NEW.invoice_id;
+    IF FOUND AND (inv.customer_id <> NEW.customer_id OR inv.currency <> NEW.currency) THEN
+      RAISE EXCEPTION '% refers to invoice % of another customer or currency', what, inv.invoice_no
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION ar.tg_credit_note_check() IS
+  'Trigger: validates credit notes, keeps unapplied_amount consistent, freezes allocated credit notes (internal)';
+
+CREATE TRIGGER credit_note_check BEFORE INSERT OR UPDATE ON ar.credit_note
+  FOR EACH ROW EXECUTE FUNCTION ar.tg_credit_note_check();
+
+------------------------------------------------------------------------------
+-- Allocations
+------------------------------------------------------------------------------
+
+-- An allocation's customer is its invoice's; filled in when omitted.
+CREATE FUNCTION ar.tg_allocation_fill_customer() RETURNS trigger
+  LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  SELECT i.customer_id INTO NEW.customer_id FROM ar.invoice i WHERE i.invoice_id = NEW.invoice_id;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION ar.tg_allocation_fill_customer() IS 'Trigger: fills allocation.customer_id from the invoice (internal)';
+
+CREATE TRIGGER allocation_fill_customer BEFORE INSERT ON ar.allocation
+  FOR EACH ROW WHEN (NEW.customer_id IS NULL) EXECUTE FUNCTION ar.tg_allocation_fill_customer();
+
+-- Allocations are immutable but for their reversal, which happens once.
+CREATE FUNCTION ar.tg_allocation_immutable() RETURNS trigger
+  LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    RAISE EXCEPTION 'allocation % cannot be deleted', OLD.allocation_id
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Reverse it with ar.reverse_allocation; allocations are kept for the audit trail.';
+  END IF;
+  IF OLD.reversed_on IS NOT NULL THEN
+    RAISE EXCEPTION 'allocation % is already reversed (on %)', OLD.allocation_id, OLD.reversed_on
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  IF (pg_catalog.to_jsonb(NEW) - ARRAY['reversed_on', 'reversal_reason'])
+     IS DISTINCT FROM (pg_catalog.to_jsonb(OLD) - ARRAY['reversed_on', 'reversal_reason']) THEN
+    RAISE EXCEPTION 'allocation % cannot be changed, only reversed', OLD.allocation_id
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Reverse it with ar.reverse_allocation and record a new allocation.';
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION ar.tg_allocation_immutable() IS
+  'Trigger: allocations are never deleted or edited, only reversed once (internal)';
+
+CREATE TRIGGER allocation_immutable BEFORE UPDATE OR DELETE ON ar.allocation
+  FOR EACH ROW EXECUTE FUNCTION ar.tg_allocation_immutable();
+
+-- After an INSERT: validate the new allocations as a set, then take their
+-- amounts off the invoices, payments and credit notes they touch.  Reversed
+-- rows (a restore brings those back) touch no balance.
+CREATE FUNCTION ar.tg_allocation_apply() RETURNS trigger
+  LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r record;
+BEGIN
+  -- One query finds the first problem, if any; the message names it.
+  SELECT n.allocation_id, n.kind, n.amount, n.customer_id, n.reversed_on,
+         i.invoice_no, i.customer_id AS inv_customer, i.currency AS inv_currency,
+         i.status AS inv_status, cur.minor_unit,
+         p.payment_id, p.customer_id AS pay_customer, p.currency AS pay_currency, p.status AS pay_status,
+         c.credit_note_no, c.customer_id AS cn_customer, c.currency AS cn_currency,
+         CASE
+           WHEN n.customer_id <> i.customer_id THEN 'customer'
+           WHEN n.amount <> pg_catalog.round(n.amount, cur.minor_unit) THEN 'minor_units'
+           WHEN n.reversed_on IS NULL AND i.status <> 'open' THEN 'invoice_closed'
+           WHEN p.payment_id IS NOT NULL AND p.customer_id IS NULL THEN 'payment_unidentified'
+           WHEN p.payment_id IS NOT NULL AND p.customer_id <> i.customer_id THEN 'payment_customer'
+           WHEN p.payment_id IS NOT NULL AND p.currency <> i.currency THEN 'payment_currency'
+           WHEN n.kind = 'payment' AND n.reversed_on IS NULL AND p.status <> 'received' THEN 'payment_cancelled'
+           WHEN c.credit_note_id IS NOT NULL AND c.customer_id <> i.customer_id THEN 'credit_customer'
+           WHEN c.credit_note_id IS NOT NULL AND c.currency <> i.currency THEN 'credit_currency'
+         END AS problem
+    INTO r
+    FROM new_rows n
+    JOIN ar.invoice i ON i.invoice_id = n.invoice_id
+    JOIN ar.currency cur ON cur.code = i.currency
+    LEFT JOIN ar.payment p ON p.payment_id = n.payment_id
+    LEFT JOIN ar.credit_note c ON c.credit_note_id = n.credit_note_id
+   WHERE n.customer_id <> i.customer_id
+      OR n.amount <> pg_catalog.round(n.amount, cur.minor_unit)
+      OR (n.reversed_on IS NULL AND i.status <> 'open')
+      OR (p.payment_id IS NOT NULL AND (p.customer_id IS NULL OR p.customer_id <> i.customer_id
+                                        OR p.currency <> i.currency
+                                        OR (n.kind = 'payment' AND n.reversed_on IS NULL AND p.status <> 'received')))
+      OR (c.credit_note_id IS NOT NULL AND (c.customer_id <> i.customer_id OR c.currency <> i.currency))
+   LIMIT 1;
+  IF FOUND THEN
+    CASE r.problem
+      WHEN 'customer' THEN
+        RAISE EXCEPTION 'allocation names customer % but invoice % belongs to customer %',
+          r.customer_id, r.invoice_no, r.inv_customer USING ERRCODE = 'invalid_parameter_value';
+      WHEN 'minor_units' THEN
+        RAISE EXCEPTION 'allocation amount % is not a whole number of % minor units', r.amount, r.inv_currency
+          USING ERRCODE = 'invalid_parameter_value';
+      WHEN 'invoice_closed' THEN
+        RAISE EXCEPTION 'invoice % is % and cannot take allocations', r.invoice_no, r.inv_status
+          USING ERRCODE = 'object_not_in_prerequisite_state';
+      WHEN 'payment_unidentified' THEN
+        RAISE EXCEPTION 'payment % has no customer yet', r.payment_id
+          USING ERRCODE = 'object_not_in_prerequisite_state',
+                HINT = 'Identify the payer first (ar.assign_payment).';
+      WHEN 'payment_customer' THEN
+        RAISE EXCEPTION 'payment % of customer % cannot settle invoice % of customer %',
+          r.payment_id, r.pay_customer, r.invoice_no, r.inv_customer USING ERRCODE = 'invalid_parameter_value';
+      WHEN 'payment_currency' THEN
+        RAISE EXCEPTION 'payment % is in % but invoice % is in %', r.payment_id, r.pay_currency, r.invoice_no, r.inv_currency
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'Allocation never mixes currencies.';
+      WHEN 'payment_cancelled' THEN
+        RAISE EXCEPTION 'payment % is cancelled', r.payment_id
+          USING ERRCODE = 'object_not_in_prerequisite_state';
+      WHEN 'credit_customer' THEN
+        RAISE EXCEPTION 'credit note % of customer % cannot settle invoice % of customer %',
+          r.credit_note_no, r.cn_customer, r.invoice_no, r.inv_customer USING ERRCODE = 'invalid_parameter_value';
+      WHEN 'credit_currency' THEN
+        RAISE EXCEPTION 'credit note % is in % but invoice % is in %', r.credit_note_no, r.cn_currency, r.invoice_no, r.inv_currency
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'Allocation never mixes currencies.';
+    END CASE;
+  END IF;
+
+  -- Over-allocation: say which document and by how much.  (Concurrent
+  -- writers are still stopped by the balance CHECK constraints.)
+  SELECT i.invoice_no, i.open_amount, s.total INTO r
+    FROM (SELECT invoice_id, pg_catalog.sum(amount) AS total FROM new_rows
+           WHERE reversed_on IS NULL GROUP BY invoice_id) s
+    JOIN ar.invoice i ON i.invoice_id = s.invoice_id
+   WHERE s.total > i.open_amount LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'allocations of % exceed the open amount % of invoice %', r.total, r.open_amount, r.invoice_no
+      USING ERRCODE = 'check_violation';
+  END IF;
+  SELECT p.payment_id, p.unapplied_amount, s.total INTO r
+    FROM (SELECT payment_id, pg_catalog.sum(amount) AS total FROM new_rows
+           WHERE kind = 'payment' AND reversed_on IS NULL GROUP BY payment_id) s
+    JOIN ar.payment p ON p.payment_id = s.payment_id
+   WHERE s.total > p.unapplied_amount LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'allocations of % exceed the unapplied amount % of payment %', r.total, r.unapplied_amount, r.payment_id
+      USING ERRCODE = 'check_violation';
+  END IF;
+  SELECT c.credit_note_no, c.unapplied_amount, s.total INTO r
+    FROM (SELECT credit_note_id, pg_catalog.sum(amount) AS total FROM new_rows
+           WHERE kind = 'credit_note' AND reversed_on IS NULL GROUP BY credit_note_id) s
+    JOIN ar.credit_note c ON c.credit_note_id = s.credit_note_id
+   WHERE s.total > c.unapplied_amount LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'allocations of % exceed the unapplied amount % of credit note %', r.total, r.unapplied_amount, r.credit_note_no
+      USING ERRCODE = 'check_violation';
+  END IF;
+
+  -- Balance updates caused by restored allocations are not audited again.
+  IF NOT EXISTS (SELECT 1 FROM new_rows n WHERE NOT ar.is_restoring_row(n.created_at)) THEN
+    PERFORM pg_catalog.set_config('ar.restoring', 'on', true);
+  END IF;
+  UPDATE ar.invoice i SET open_amount = i.open_amount - s.total
+    FROM (SELECT invoice_id, pg_catalog.sum(amount) AS total FROM new_rows
+           WHERE reversed_on IS NULL GROUP BY invoice_id) s
+   WHERE i.invoice_id = s.invoice_id;
+  UPDATE ar.payment p SET unapplied_amount = p.unapplied_amount - s.total
+    FROM (SELECT payment_id, pg_catalog.sum(amount) AS total FROM new_rows
+           WHERE kind = 'payment' AND reversed_on IS NULL GROUP BY payment_id) s
+   WHERE p.payment_id = s.payment_id;
+  UPDATE ar.credit_note c SET unapplied_amount = c.unapplied_amount - s.total
+    FROM (SELECT credit_note_id, pg_catalog.sum(amount) AS total FROM new_rows
+           WHERE kind = 'credit_note' AND reversed_on IS NULL GROUP BY credit_note_id) s
+   WHERE c.credit_note_id = s.credit_note_id;
+  PERFORM pg_catalog.set_config('ar.restoring', 'off', true);
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION ar.tg_allocation_apply() IS
+  'Statement trigger: validates new allocations and takes them off invoice, payment and credit-note balances (internal)';
+
+CREATE TRIGGER allocation_apply AFTER INSERT ON ar.allocation
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_allocation_apply();
+
+-- After a reversal: give the amounts back.
+CREATE FUNCTION ar.tg_allocation_unapply() RETURNS trigger
+  LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  UPDATE ar.invoice i SET open_amount = i.open_amount + s.total
+    FROM (SELECT n.invoice_id, pg_catalog.sum(n.amount) AS total
+            FROM new_rows n JOIN old_rows o ON o.allocation_id = n.allocation_id
+           WHERE o.reversed_on IS NULL AND n.reversed_on IS NOT NULL
+           GROUP BY n.invoice_id) s
+   WHERE i.invoice_id = s.invoice_id;
+  UPDATE ar.payment p SET unapplied_amount = p.unapplied_amount + s.total
+    FROM (SELECT n.payment_id, pg_catalog.sum(n.amount) AS total
+            FROM new_rows n JOIN old_rows o ON o.allocation_id = n.allocation_id
+           WHERE o.reversed_on IS NULL AND n.reversed_on IS NOT NULL AND n.kind = 'payment'
+           GROUP BY n.payment_id) s
+   WHERE p.payment_id = s.payment_id;
+  UPDATE ar.credit_note c SET unapplied_amount = c.unapplied_amount + s.total
+    FROM (SELECT n.credit_note_id, pg_catalog.sum(n.amount) AS total
+            FROM new_rows n JOIN old_rows o ON o.allocation_id = n.allocation_id
+           WHERE o.reversed_on IS NULL AND n.reversed_on IS NOT NULL AND n.kind = 'credit_note'
+           GROUP BY n.credit_note_id) s
+   WHERE c.credit_note_id = s.credit_note_id;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION ar.tg_allocation_unapply() IS
+  'Statement trigger: gives reversed allocations back to invoice, payment and credit-note balances (internal)';
+
+CREATE TRIGGER allocation_unapply AFTER UPDATE ON ar.allocation
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_allocation_unapply();
+
+------------------------------------------------------------------------------
+-- Audit: every ledger table, every operation.
+------------------------------------------------------------------------------
+
+CREATE TRIGGER audit_insert AFTER INSERT ON ar.customer REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('customer_id');
+CREATE TRIGGER audit_update AFTER UPDATE ON ar.customer REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('customer_id');
+CREATE TRIGGER audit_delete AFTER DELETE ON ar.customer REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('customer_id');
+
+CREATE TRIGGER audit_insert AFTER INSERT ON ar.invoice REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('invoice_id');
+CREATE TRIGGER audit_update AFTER UPDATE ON ar.invoice REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('invoice_id');
+CREATE TRIGGER audit_delete AFTER DELETE ON ar.invoice REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('invoice_id');
+
+CREATE TRIGGER audit_insert AFTER INSERT ON ar.payment REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('payment_id');
+CREATE TRIGGER audit_update AFTER UPDATE ON ar.payment REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('payment_id');
+CREATE TRIGGER audit_delete AFTER DELETE ON ar.payment REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('payment_id');
+
+CREATE TRIGGER audit_insert AFTER INSERT ON ar.credit_note REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('credit_note_id');
+CREATE TRIGGER audit_update AFTER UPDATE ON ar.credit_note REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('credit_note_id');
+CREATE TRIGGER audit_delete AFTER DELETE ON ar.credit_note REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('credit_note_id');
+
+CREATE TRIGGER audit_insert AFTER INSERT ON ar.allocation REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('allocation_id');
+CREATE TRIGGER audit_update AFTER UPDATE ON ar.allocation REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('allocation_id');
