@@ -60,3 +60,7 @@ psql:
 
 deps:
 	scripts/deps.sh
+
+# Benchmarks (never part of make test): make bench, or make bench BENCH=aging
+bench:
+	scripts/bench.sh $(BENCH)
