@@ -48,7 +48,7 @@ CREATE TABLE ar.template (
   CONSTRAINT template_email_has_subject CHECK (channel <> 'email' OR subject IS NOT NULL)
 );
 COMMENT ON TABLE ar.template IS
-  'Notice templates per code, channel and locale, rendered by ar.render_template with the data dunning provides (docs/templates.md)';
+  'Notice templates per code, channel and locale, rendered by ar.render_template (docs/templates.md)';
 COMMENT ON COLUMN ar.template.template_id IS 'Surrogate key';
 COMMENT ON COLUMN ar.template.template_code IS 'Name a ladder step refers to (email:overdue_1 -> overdue_1); a step without one uses the channel name';
 COMMENT ON COLUMN ar.template.channel IS 'Channel: email, sms, letter, call, agency, retry, internal or webhook';
