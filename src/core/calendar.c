@@ -123,13 +123,30 @@ pgr_cal_builtin_code(pgr_builtin_calendar cal)
 #define NO_LIMIT_FIRST (-((int64_t) 1 << 40))
 #define NO_LIMIT_LAST  ((int64_t) 1 << 40)
 
+/* Coverage of JP and JP-BANK, computed once. */
+static int64_t jp_first_day,
+			jp_last_day;
+static bool jp_range_known;
+
+static void
+jp_range(void)
+{
+	if (!jp_range_known)
+	{
+		jp_first_day = pgr_days_from_civil(1948, 7, 20);
+		jp_last_day = pgr_days_from_civil(PGR_CAL_JP_LAST_YEAR, 12, 31);
+		jp_range_known = true;
+	}
+}
+
 void
 pgr_cal_builtin_range(pgr_builtin_calendar cal, int64_t *first, int64_t *last)
 {
 	if (cal == PGR_CAL_JP || cal == PGR_CAL_JP_BANK)
 	{
-		*first = pgr_days_from_civil(1948, 7, 20);
-		*last = pgr_days_from_civil(PGR_CAL_JP_LAST_YEAR, 12, 31);
+		jp_range();
+		*first = jp_first_day;
+		*last = jp_last_day;
 	}
 	else
 	{
@@ -141,11 +158,12 @@ pgr_cal_builtin_range(pgr_builtin_calendar cal, int64_t *first, int64_t *last)
 bool
 pgr_cal_builtin_covers(pgr_builtin_calendar cal, int64_t day)
 {
-	int64_t		first,
-				last;
-
-	pgr_cal_builtin_range(cal, &first, &last);
-	return day >= first && day <= last;
+	if (cal == PGR_CAL_JP || cal == PGR_CAL_JP_BANK)
+	{
+		jp_range();
+		return day >= jp_first_day && day <= jp_last_day;
+	}
+	return day >= NO_LIMIT_FIRST && day <= NO_LIMIT_LAST;
 }
 
 /* ---------------------------------------------------------------------
@@ -318,6 +336,7 @@ static const char *const holiday_names[H_COUNT] = {
 
 static uint8_t jp_cache[JP_YEARS][366];
 static bool jp_cached[JP_YEARS];
+static int64_t jp_jan1[JP_YEARS];	/* day number of January 1, once cached */
 
 /* Day of the month of the n-th Monday of a month. */
 static int
@@ -498,9 +517,10 @@ pgr_cal_builtin_holiday(pgr_builtin_calendar cal, int64_t day)
 	if (!jp_cached[idx])
 	{
 		jp_compute_year((int) y, jp_cache[idx]);
+		jp_jan1[idx] = pgr_days_from_civil(y, 1, 1);
 		jp_cached[idx] = true;
 	}
-	name = jp_cache[idx][day - pgr_days_from_civil(y, 1, 1)];
+	name = jp_cache[idx][day - jp_jan1[idx]];
 	if (name == H_NONE && cal == PGR_CAL_JP_BANK
 		&& ((m == 12 && d == 31) || (m == 1 && d <= 3)))
 		name = H_BANK;
