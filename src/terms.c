@@ -8,7 +8,7 @@
  *
  * On disk a value is a varlena: the header word, a format version byte, a
  * reserved byte, then the fields of pgr_terms and its closing clauses only
- * (12 + 4 x clauses bytes).  Binary send/recv write the same fields in
+ * (16 + 4 x clauses bytes, header included).  Binary send/recv write the same fields in
  * network order; recv checks them all with the core's validator.
  */
 #include "postgres.h"
