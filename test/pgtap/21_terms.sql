@@ -161,7 +161,7 @@ CREATE TEMP TABLE bad_bin3 (x bytea);
 INSERT INTO bad_bin3 VALUES ('\x0103000000000000000214010a0a010a'); -- closing days out of order
 DO $$
 DECLARE
-  f text := '/tmp/pgr_terms_' || pg_backend_pid();
+  f text := current_setting('data_directory') || '/pgr_terms_' || pg_backend_pid();
 BEGIN
   EXECUTE format('COPY bin_src TO %L (FORMAT binary)', f || '.bin');
   EXECUTE format('COPY bin_dst FROM %L (FORMAT binary)', f || '.bin');
@@ -172,11 +172,11 @@ END
 $$;
 SELECT is((SELECT array_agg(t::text ORDER BY t::text) FROM bin_dst), (SELECT array_agg(t::text ORDER BY t::text) FROM bin_src),
           'every form survives a binary COPY out and in');
-SELECT throws_ok(format('COPY bin_dst FROM %L (FORMAT binary)', '/tmp/pgr_terms_' || pg_backend_pid() || '_v2.bin'),
+SELECT throws_ok(format('COPY bin_dst FROM %L (FORMAT binary)', current_setting('data_directory') || '/pgr_terms_' || pg_backend_pid() || '_v2.bin'),
                  '22P03', 'unsupported binary ar.payment_terms format version 2', 'recv refuses an unknown format version');
-SELECT throws_ok(format('COPY bin_dst FROM %L (FORMAT binary)', '/tmp/pgr_terms_' || pg_backend_pid() || '_day.bin'),
+SELECT throws_ok(format('COPY bin_dst FROM %L (FORMAT binary)', current_setting('data_directory') || '/pgr_terms_' || pg_backend_pid() || '_day.bin'),
                  '22P03', 'invalid binary ar.payment_terms: closing rule 1 out of range', 'recv re-validates every field');
-SELECT throws_ok(format('COPY bin_dst FROM %L (FORMAT binary)', '/tmp/pgr_terms_' || pg_backend_pid() || '_order.bin'),
+SELECT throws_ok(format('COPY bin_dst FROM %L (FORMAT binary)', current_setting('data_directory') || '/pgr_terms_' || pg_backend_pid() || '_order.bin'),
                  '22P03', 'invalid binary ar.payment_terms: closing rules are not in ascending order of closing day',
                  'recv refuses a non-canonical value');
 
