@@ -72,6 +72,7 @@ typedef struct CalendarCache
 
 static CalendarCache *cache = NULL;
 static bool cache_valid = false;
+static uint64 inval_count = 0;	/* invalidations seen, to spot one during a load */
 static bool callback_registered = false;
 static Oid	calendar_relid = InvalidOid;
 static Oid	holiday_relid = InvalidOid;
@@ -90,6 +91,7 @@ calendar_inval_callback(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == calendar_relid || relid == holiday_relid)
 	{
+		inval_count++;
 		cache_valid = false;
 		last_cal = NULL;
 	}
@@ -179,6 +181,7 @@ load_cache(void)
 	int			i,
 				nraw = 0;
 	RawRow	   *raw = NULL;
+	uint64		inval_at_start;
 
 	nsp = get_namespace_oid("ar", false);
 	calendar_relid = get_relname_relid("calendar", nsp);
@@ -191,11 +194,12 @@ load_cache(void)
 
 	/*
 	 * Built under the caller's context, so an error while loading leaves
-	 * nothing behind; moved under CacheMemoryContext once complete.  An
-	 * invalidation arriving while the queries run marks the new cache stale
-	 * again, so the next call reloads.
+	 * nothing behind (and the cache still marked stale); moved under
+	 * CacheMemoryContext once complete.  An invalidation arriving while the
+	 * queries run leaves the new cache marked stale, so the next call
+	 * reloads.
 	 */
-	cache_valid = true;
+	inval_at_start = inval_count;
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_receivables calendars",
 								ALLOCSET_SMALL_SIZES);
 	nc = MemoryContextAllocZero(cxt, sizeof(CalendarCache));
@@ -288,6 +292,7 @@ load_cache(void)
 	old = cache ? cache->cxt : NULL;
 	MemoryContextSetParent(cxt, CacheMemoryContext);
 	cache = nc;
+	cache_valid = (inval_count == inval_at_start);
 	last_cal = NULL;
 	if (old)
 		MemoryContextDelete(old);
@@ -660,6 +665,7 @@ pgr_tg_calendar_changed(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "ar.tg_calendar_changed must be called as a trigger");
 	CacheInvalidateRelcache(trigdata->tg_relation);
+	inval_count++;
 	cache_valid = false;
 	last_cal = NULL;
 	return PointerGetDatum(NULL);
