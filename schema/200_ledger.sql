@@ -13,6 +13,8 @@ CREATE TABLE ar.customer (
   locale                text NOT NULL DEFAULT 'ja' CHECK (locale IN ('ja', 'en')),
   time_zone             text NOT NULL DEFAULT 'Asia/Tokyo',
   currency              char(3) NOT NULL REFERENCES ar.currency,
+  payment_terms         ar.payment_terms,
+  calendar              text REFERENCES ar.calendar (code) ON UPDATE CASCADE,
   segment               text,
   collector             text,
   credit_limit          numeric CHECK (credit_limit >= 0),
@@ -39,6 +41,10 @@ COMMENT ON COLUMN ar.customer.address IS 'Postal address for letters (〒, prefe
 COMMENT ON COLUMN ar.customer.locale IS 'Language of notices: ja or en';
 COMMENT ON COLUMN ar.customer.time_zone IS 'IANA time zone; notices are sent in its daytime window';
 COMMENT ON COLUMN ar.customer.currency IS 'Default currency of the customer''s invoices';
+COMMENT ON COLUMN ar.customer.payment_terms IS
+  'Payment terms (支払条件) that give an invoice its due date when none is given, e.g. 月末締め翌月末払い; NULL: due dates must be given';
+COMMENT ON COLUMN ar.customer.calendar IS
+  'Business calendar for the customer''s due dates (ar.calendar); NULL uses the default_calendar setting';
 COMMENT ON COLUMN ar.customer.segment IS 'Free classification for reports (e.g. enterprise, smb)';
 COMMENT ON COLUMN ar.customer.collector IS 'Role name of the assigned collector (row-level isolation uses it)';
 COMMENT ON COLUMN ar.customer.credit_limit IS 'Credit limit in the customer''s currency; NULL means none';
