@@ -33,7 +33,7 @@ CREATE TABLE ar.notification (
 -- What claim_notifications reads: due rows of one channel, oldest first.
 CREATE INDEX notification_due_idx ON ar.notification (channel, scheduled_for, notification_id)
   WHERE status IN ('queued', 'sending');
-CREATE INDEX notification_customer_idx ON ar.notification (customer_id, created_at);
+CREATE INDEX notification_customer_idx ON ar.notification (customer_id, scheduled_for);
 COMMENT ON TABLE ar.notification IS
   'Outbox of notices (dunning steps, alerts) waiting for delivery workers; each dedupe_key is queued once';
 COMMENT ON COLUMN ar.notification.notification_id IS 'Surrogate key';

@@ -1,44 +1,46 @@
 -- What a dunning step puts in a notice, charges, and hands over.
 
--- The data a notice template is rendered with (the data contract of
--- docs/templates.md): customer, formatted totals and dates, the listed
--- invoices, the company's own details.  Raw values stay beside the
--- formatted ones for workers that build their own messages.
-CREATE FUNCTION ar.dunning_notice_data(c ar.customer, currency char(3), local_date date, days_past_due integer,
+-- The data a notice template is rendered with: exactly the data contract of
+-- docs/templates.md (amounts and dates formatted for the customer's locale),
+-- plus the raw invoice_id and open_amount_value of each listed invoice, which
+-- workers and ar.claim_notifications read from the stored payload.
+CREATE FUNCTION ar.dunning_notice_data(c ar.customer, currency char(3), local_date date, overdue_total numeric,
                                        invoices jsonb)
   RETURNS jsonb
   LANGUAGE sql STABLE
   SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT pg_catalog.jsonb_build_object(
-           'customer', pg_catalog.jsonb_build_object('customer_id', c.customer_id, 'code', c.customer_code,
-                                                     'name', c.name, 'email', c.email, 'phone', c.phone,
-                                                     'address', c.address),
-           'currency', currency,
-           'locale', c.locale,
-           'total_overdue', ar.format_money(t.total, currency, c.locale),
-           'total_overdue_amount', t.total,
-           'invoice_count', t.n,
-           'days_past_due', days_past_due,
            'today', ar.format_date(local_date, c.locale),
            'pay_by', ar.format_date(local_date + 7, c.locale),
+           'currency', currency,
+           'total_overdue', ar.format_money(overdue_total, currency, c.locale),
+           'total_amount', ar.format_money(t.total, currency, c.locale),
+           'invoice_count', t.n,
+           'days_past_due', t.oldest_dpd,
            'invoices', t.listed,
-           'company', pg_catalog.jsonb_build_object(
-             'name', (SELECT s.value FROM ar.setting s WHERE s.key = 'company_name'),
-             'bank_account', (SELECT s.value FROM ar.setting s WHERE s.key = 'company_bank_account'),
-             'contact', (SELECT s.value FROM ar.setting s WHERE s.key = 'company_contact')))
+           'customer', pg_catalog.jsonb_build_object('code', c.customer_code, 'name', c.name,
+                                                     'email', COALESCE(c.email, ''), 'phone', COALESCE(c.phone, '')),
+           'company', ar.template_company(c.locale),
+           'collector', COALESCE(c.collector, ''),
+           'promise', NULL,
+           'alert', NULL)
     FROM (SELECT pg_catalog.sum((e ->> 'open_amount')::numeric) AS total, pg_catalog.count(*) AS n,
-                 pg_catalog.jsonb_agg(e || pg_catalog.jsonb_build_object(
+                 pg_catalog.max((e ->> 'days_past_due')::integer) AS oldest_dpd,
+                 pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'invoice_id', (e ->> 'invoice_id')::bigint,
+                   'invoice_no', e ->> 'invoice_no',
+                   'issue_date', ar.format_date((e ->> 'issue_date')::date, c.locale),
+                   'due_date', ar.format_date((e ->> 'due_date')::date, c.locale),
                    'amount', ar.format_money((e ->> 'amount')::numeric, currency, c.locale),
                    'open_amount', ar.format_money((e ->> 'open_amount')::numeric, currency, c.locale),
                    'open_amount_value', (e ->> 'open_amount')::numeric,
-                   'issue_date', ar.format_date((e ->> 'issue_date')::date, c.locale),
-                   'due_date', ar.format_date((e ->> 'due_date')::date, c.locale))
+                   'days_past_due', (e ->> 'days_past_due')::integer)
                    ORDER BY (e ->> 'due_date')::date, (e ->> 'invoice_id')::bigint) AS listed
             FROM pg_catalog.jsonb_array_elements(invoices) AS e) t
 $$;
-COMMENT ON FUNCTION ar.dunning_notice_data(ar.customer, char, date, integer, jsonb) IS
-  'Template data of a dunning notice: customer, formatted totals and dates, listed invoices, company details (internal; see docs/templates.md)';
+COMMENT ON FUNCTION ar.dunning_notice_data(ar.customer, char, date, numeric, jsonb) IS
+  'Template data of a dunning notice, per the data contract of docs/templates.md (internal)';
 
 -- Everything a collection agency needs about a customer: open invoices,
 -- contacts, promises, disputes, payments.

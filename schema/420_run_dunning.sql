@@ -60,6 +60,7 @@ CREATE FUNCTION ar.run_dunning_core(as_of timestamptz, only_policy bigint)
   LANGUAGE plpgsql
   SET search_path = pg_catalog, pg_temp
 AS $$
+#variable_conflict use_column
 DECLARE
   default_policy bigint;
   lookahead integer;
@@ -68,8 +69,11 @@ BEGIN
 
   -- Ladders in use (policies and the ladders open episodes started with),
   -- unpacked once per distinct ladder.
-  DROP TABLE IF EXISTS pg_temp.ar_dun_steps, pg_temp.ar_dun_items, pg_temp.ar_dun_cand,
-                       pg_temp.ar_dun_decision, pg_temp.ar_dun_sent;
+  -- (A second run in the same transaction finds the first one's tables.)
+  IF pg_catalog.to_regclass('pg_temp.ar_dun_steps') IS NOT NULL THEN
+    DROP TABLE IF EXISTS pg_temp.ar_dun_steps, pg_temp.ar_dun_items, pg_temp.ar_dun_cand,
+                         pg_temp.ar_dun_decision, pg_temp.ar_dun_sent;
+  END IF;
   CREATE TEMP TABLE ar_dun_steps ON COMMIT DROP AS
   SELECT l.ladder_text, s.step_no, s.offset_days, s.channel, s.template, s.min_amount, s.gap_days,
          s.terminal, s.fee_amount, s.interest_rate
@@ -111,6 +115,7 @@ BEGIN
          COALESCE(e.ladder::text, p.ladder::text) AS ladder_text,
          NULL::integer AS first_offset, NULL::integer AS last_step_offset,
          NULL::integer AS max_dpd, NULL::integer AS eff_dpd, NULL::numeric AS overdue_amount,
+         NULL::numeric AS overdue_total,
          false AS in_range, NULL::integer AS next_step
     FROM keys k
     JOIN ar.customer c ON c.customer_id = k.customer_id
@@ -129,22 +134,25 @@ BEGIN
   -- are checked against (the overdue total; before the due date, what falls
   -- due within the pre-due window).
   UPDATE ar_dun_cand x
-     SET first_offset = f.first_offset,
-         last_step_offset = COALESCE(ls.offset_days, -2147483648),
-         max_dpd = a.max_dpd,
-         eff_dpd = CASE WHEN a.max_dpd > 0 THEN GREATEST(a.max_dpd - p.grace_days, 0) ELSE a.max_dpd END,
-         overdue_amount = CASE WHEN a.max_dpd > 0 THEN a.overdue ELSE a.soon_due END
-    FROM ar.dunning_policy p,
-         LATERAL (SELECT MIN(s.offset_days) AS first_offset FROM ar_dun_steps s
-                   WHERE s.ladder_text = x.ladder_text) f
-         LEFT JOIN LATERAL (SELECT s.offset_days FROM ar_dun_steps s
-                             WHERE s.ladder_text = x.ladder_text AND s.step_no = x.last_step) ls ON true
-         LEFT JOIN LATERAL (SELECT MAX(it.dpd) AS max_dpd,
-                                   COALESCE(SUM(it.open_amount) FILTER (WHERE it.dpd > 0), 0) AS overdue,
-                                   COALESCE(SUM(it.open_amount) FILTER (WHERE it.dpd >= f.first_offset), 0) AS soon_due
-                              FROM ar_dun_items it
-                             WHERE it.customer_id = x.customer_id AND it.currency = x.currency) a ON true
-   WHERE p.dunning_policy_id = x.policy_id;
+     SET first_offset = v.first_offset,
+         last_step_offset = COALESCE(v.last_step_offset, -2147483648),
+         max_dpd = v.max_dpd,
+         eff_dpd = CASE WHEN v.max_dpd > 0 THEN GREATEST(v.max_dpd - v.grace_days, 0) ELSE v.max_dpd END,
+         overdue_amount = CASE WHEN v.max_dpd > 0 THEN v.overdue ELSE v.soon_due END,
+         overdue_total = COALESCE(v.overdue, 0)
+    FROM (SELECT y.customer_id, y.currency, p.grace_days, f.first_offset, ls.offset_days AS last_step_offset,
+                 a.max_dpd, a.overdue, a.soon_due
+            FROM ar_dun_cand y
+            JOIN ar.dunning_policy p ON p.dunning_policy_id = y.policy_id
+            CROSS JOIN LATERAL (SELECT MIN(s.offset_days) AS first_offset FROM ar_dun_steps s
+                                 WHERE s.ladder_text = y.ladder_text) f
+            LEFT JOIN ar_dun_steps ls ON ls.ladder_text = y.ladder_text AND ls.step_no = y.last_step
+            LEFT JOIN LATERAL (SELECT MAX(it.dpd) AS max_dpd,
+                                      SUM(it.open_amount) FILTER (WHERE it.dpd > 0) AS overdue,
+                                      SUM(it.open_amount) FILTER (WHERE it.dpd >= f.first_offset) AS soon_due
+                                 FROM ar_dun_items it
+                                WHERE it.customer_id = y.customer_id AND it.currency = y.currency) a ON true) v
+   WHERE v.customer_id = x.customer_id AND v.currency = x.currency;
   UPDATE ar_dun_cand x SET in_range = (x.max_dpd IS NOT NULL AND x.eff_dpd >= x.first_offset);
 
   -- Episodes end when nothing is overdue any more (or nothing is in range).
@@ -244,13 +252,14 @@ BEGIN
         WHEN p.max_notices_per_week IS NOT NULL
              AND (SELECT count(*) FROM ar.notification n
                    WHERE n.customer_id = x.customer_id AND n.policy_id IS NOT NULL
-                     AND n.status <> 'cancelled' AND n.created_at > as_of - interval '7 days'
-                     AND n.created_at <= as_of) >= p.max_notices_per_week THEN 'weekly_cap'
+                     AND n.status <> 'cancelled'
+                     AND n.scheduled_for > as_of - interval '7 days') >= p.max_notices_per_week THEN 'weekly_cap'
         WHEN s.channel = ANY (c.opted_out_channels) THEN 'opted_out'
         WHEN s.channel IN ('email', 'sms', 'letter') AND ar.notice_recipient(c, s.channel) IS NULL THEN 'no_recipient'
-        WHEN s.template IS NOT NULL
+        WHEN s.channel NOT IN ('call', 'agency', 'retry', 'webhook')
              AND NOT EXISTS (SELECT 1 FROM ar.template t
-                              WHERE t.template_code = s.template AND t.channel = s.channel) THEN 'no_template'
+                              WHERE t.template_code = COALESCE(s.template, s.channel) AND t.channel = s.channel)
+             THEN 'no_template'
       END AS reason) r
    WHERE x.next_step IS NOT NULL;
 
@@ -268,9 +277,9 @@ BEGIN
   -- Queue the notices.  Consolidated policies send one per customer listing
   -- every listed invoice; the others one per invoice.
   CREATE TEMP TABLE ar_dun_sent ON COMMIT DROP AS
-  SELECT d.customer_id, d.currency, d.episode_id, d.policy_id, d.step_no, d.channel, d.template,
-         s.offset_days, s.fee_amount, s.interest_rate, x.local_date, x.max_dpd, x.overdue_amount,
-         p.consolidate, p.send_from, p.send_until, p.business_days_only, p.calendar
+  SELECT d.customer_id, d.currency, d.episode_id, d.policy_id, d.step_no, d.channel,
+         COALESCE(d.template, d.channel) AS template, s.offset_days, s.fee_amount, s.interest_rate, x.local_date, x.max_dpd, x.overdue_amount,
+         x.overdue_total, p.consolidate, p.send_from, p.send_until, p.business_days_only, p.calendar
     FROM ar_dun_decision d
     JOIN ar_dun_cand x ON x.episode_id = d.episode_id
     JOIN ar_dun_steps s ON s.ladder_text = x.ladder_text AND s.step_no = d.step_no
@@ -281,7 +290,7 @@ BEGIN
 
   WITH notice AS (
     SELECT sn.*, c AS cust, grp.invoices, grp.group_key,
-           ar.dunning_notice_data(c, sn.currency, sn.local_date, sn.max_dpd, grp.invoices) AS data
+           ar.dunning_notice_data(c, sn.currency, sn.local_date, sn.overdue_total, grp.invoices) AS data
       FROM ar_dun_sent sn
       JOIN ar.customer c ON c.customer_id = sn.customer_id
       CROSS JOIN LATERAL (
@@ -387,6 +396,7 @@ CREATE FUNCTION ar.run_dunning(as_of timestamptz DEFAULT pg_catalog.now(), polic
   LANGUAGE plpgsql
   SET search_path = pg_catalog, pg_temp
 AS $$
+#variable_conflict use_column
 DECLARE
   outcome jsonb;
 BEGIN

@@ -40,6 +40,7 @@ CREATE FUNCTION ar.evaluate_promises(as_of date DEFAULT CURRENT_DATE)
   LANGUAGE plpgsql
   SET search_path = pg_catalog, pg_temp
 AS $$
+#variable_conflict use_column
 DECLARE
   r record;
 BEGIN
@@ -66,7 +67,7 @@ BEGIN
       UPDATE ar.promise p SET status = d.outcome, evaluated_on = as_of, paid_amount = d.paid
         FROM decided d
        WHERE p.promise_id = d.promise_id AND d.outcome IS NOT NULL
-      RETURNING p.promise_id, p.customer_id, p.status, p.paid_amount, p.amount, p.currency, p.made_on, p.promised_on
+      RETURNING p.promise_id, p.customer_id, p.status, p.paid_amount, p.amount, p.currency, p.made_on, p.promised_on, p.note
     )
     SELECT * FROM changed ORDER BY changed.promise_id
   LOOP
@@ -79,11 +80,10 @@ BEGIN
         r.customer_id, 'broken_promise',
         ar.collector_alert_data(r.customer_id, as_of) || pg_catalog.jsonb_build_object(
           'promise', pg_catalog.jsonb_build_object(
-            'promise_id', r.promise_id,
             'amount', ar.format_money(r.amount, r.currency, c.locale),
-            'paid', ar.format_money(r.paid_amount, r.currency, c.locale),
             'made_on', ar.format_date(r.made_on, c.locale),
-            'promised_on', ar.format_date(r.promised_on, c.locale))),
+            'promised_on', ar.format_date(r.promised_on, c.locale),
+            'note', COALESCE(r.note, ''))),
         'promise:' || r.promise_id || ':broken')
         FROM ar.customer c WHERE c.customer_id = r.customer_id;
       INSERT INTO ar.task (customer_id, kind, due_on, assigned_to, note, dedupe_key)
@@ -137,30 +137,29 @@ COMMENT ON COLUMN ar.alert_rule.active IS 'Inactive rules are not evaluated';
 COMMENT ON COLUMN ar.alert_rule.created_at IS 'When the row was created';
 COMMENT ON COLUMN ar.alert_rule.updated_at IS 'When the row was last changed';
 
--- Data for collector alert templates: the customer and where it stands.
+-- Data for collector alert templates: the data contract of
+-- docs/templates.md for the customer's overdue invoices (at most 50 listed),
+-- with promise and alert NULL for the caller to fill in.
 CREATE FUNCTION ar.collector_alert_data(customer_id bigint, as_of date) RETURNS jsonb
   LANGUAGE sql STABLE
   SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT pg_catalog.jsonb_build_object(
-           'customer', pg_catalog.jsonb_build_object('customer_id', c.customer_id, 'code', c.customer_code,
-                                                     'name', c.name, 'collector', c.collector),
-           'today', ar.format_date(as_of, c.locale),
-           'currency', c.currency,
-           'total_open', ar.format_money(COALESCE(o.open_total, 0), c.currency, c.locale),
-           'total_overdue', ar.format_money(COALESCE(o.overdue_total, 0), c.currency, c.locale),
-           'days_past_due', o.max_dpd)
+  SELECT ar.dunning_notice_data(c, c.currency, as_of, COALESCE(o.overdue_total, 0), COALESCE(o.listed, '[]'))
     FROM ar.customer c
     LEFT JOIN LATERAL (
-      SELECT pg_catalog.sum(i.open_amount) AS open_total,
-             pg_catalog.sum(i.open_amount) FILTER (WHERE i.due_date < as_of) AS overdue_total,
-             pg_catalog.max(as_of - i.due_date) FILTER (WHERE i.due_date < as_of) AS max_dpd
-        FROM ar.invoice i
-       WHERE i.customer_id = c.customer_id AND i.status = 'open' AND i.currency = c.currency) o ON true
+      SELECT pg_catalog.sum(x.open_amount) AS overdue_total,
+             pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'invoice_id', x.invoice_id, 'invoice_no', x.invoice_no, 'issue_date', x.issue_date,
+               'due_date', x.due_date, 'amount', x.amount, 'open_amount', x.open_amount,
+               'days_past_due', as_of - x.due_date)) AS listed
+        FROM (SELECT i.* FROM ar.invoice i
+               WHERE i.customer_id = c.customer_id AND i.status = 'open' AND i.currency = c.currency
+                 AND i.due_date < as_of
+               ORDER BY i.due_date, i.invoice_id LIMIT 50) x) o ON true
    WHERE c.customer_id = $1
 $$;
 COMMENT ON FUNCTION ar.collector_alert_data(bigint, date) IS
-  'Template data of a collector alert: the customer, open and overdue totals, days past due (internal)';
+  'Template data of a collector alert: the data contract for the customer''s overdue invoices (internal)';
 
 CREATE FUNCTION ar.run_alerts(as_of timestamptz DEFAULT pg_catalog.now()) RETURNS integer
   LANGUAGE plpgsql
@@ -224,8 +223,8 @@ BEGIN
     IF ar.queue_collector_alert(
          r.customer_id, 'collector_alert',
          ar.collector_alert_data(r.customer_id, (as_of AT TIME ZONE 'UTC')::date)
-           || pg_catalog.jsonb_build_object('rule', pg_catalog.jsonb_build_object(
-                'name', r.name, 'kind', r.kind, 'threshold', r.threshold), 'detail', r.detail),
+           || pg_catalog.jsonb_build_object('alert', pg_catalog.jsonb_build_object(
+                'rule', r.name, 'kind', r.kind, 'threshold', COALESCE(r.threshold::text, ''))),
          r.key || COALESCE(':' || r.recipient, ''), r.recipient, r.channel) IS NOT NULL THEN
       queued := queued + 1;
     END IF;

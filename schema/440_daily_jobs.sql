@@ -94,6 +94,7 @@ CREATE FUNCTION ar.cron_jobs(daily_cron text)
   LANGUAGE sql IMMUTABLE
   SET search_path = pg_catalog, pg_temp
 AS $$
+#variable_conflict use_column
   VALUES ('pg_receivables_daily', daily_cron, 'SELECT ar.run_daily()'),
          ('pg_receivables_housekeeping', '*/15 * * * *', 'SELECT ar.housekeeping()')
 $$;
@@ -143,6 +144,7 @@ CREATE FUNCTION ar.schedule_jobs(daily_cron text DEFAULT '0 9 * * *')
   LANGUAGE plpgsql
   SET search_path = pg_catalog, pg_temp
 AS $$
+#variable_conflict use_column
 DECLARE
   j record;
 BEGIN
@@ -172,6 +174,7 @@ CREATE FUNCTION ar.unschedule_jobs() RETURNS TABLE (jobname text)
   LANGUAGE plpgsql
   SET search_path = pg_catalog, pg_temp
 AS $$
+#variable_conflict use_column
 DECLARE
   n text;
 BEGIN
