@@ -37,6 +37,7 @@ DECLARE
   started timestamptz := pg_catalog.clock_timestamp();
   promises jsonb;
   dunning jsonb;
+  decisions jsonb;
   alerts integer;
   house jsonb;
 BEGIN
@@ -53,21 +54,22 @@ BEGIN
     INTO promises
     FROM ar.evaluate_promises((as_of AT TIME ZONE pg_catalog.current_setting('TimeZone'))::date) e;
 
-  WITH d AS (SELECT * FROM ar.run_dunning(as_of))
+  -- Dunning first, counted afterwards (a later statement sees its events).
+  SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(d)), '[]') INTO decisions FROM ar.run_dunning(as_of) d;
   SELECT pg_catalog.jsonb_build_object(
-           'sent', (SELECT pg_catalog.count(*) FROM d WHERE d.skipped_reason IS NULL),
-           'skipped', (SELECT pg_catalog.count(*) FROM d
-                        WHERE d.skipped_reason IN ('passed_over', 'opted_out', 'no_recipient')),
-           'paused', (SELECT pg_catalog.count(*) FROM d
-                       WHERE d.skipped_reason NOT IN ('passed_over', 'opted_out', 'no_recipient')),
-           'by_reason', COALESCE((SELECT pg_catalog.jsonb_object_agg(x.reason, x.n)
-                                    FROM (SELECT COALESCE(d.skipped_reason, 'sent') AS reason, pg_catalog.count(*) AS n
-                                            FROM d GROUP BY 1) x), '{}'),
+           'sent', pg_catalog.count(*) FILTER (WHERE x.reason = 'sent'),
+           'skipped', pg_catalog.count(*) FILTER (WHERE x.reason IN ('passed_over', 'opted_out', 'no_recipient')),
+           'paused', pg_catalog.count(*) FILTER (WHERE x.reason NOT IN ('sent', 'passed_over', 'opted_out', 'no_recipient')),
+           'by_reason', COALESCE((SELECT pg_catalog.jsonb_object_agg(y.reason, y.n)
+                                    FROM (SELECT COALESCE(e ->> 'skipped_reason', 'sent') AS reason, pg_catalog.count(*) AS n
+                                            FROM pg_catalog.jsonb_array_elements(decisions) e GROUP BY 1) y), '{}'),
            'episodes_started', (SELECT pg_catalog.count(*) FROM ar.dunning_event e
                                  WHERE e.as_of = run_daily.as_of AND e.decision = 'episode_started'),
            'episodes_ended', (SELECT pg_catalog.count(*) FROM ar.dunning_event e
                                WHERE e.as_of = run_daily.as_of AND e.decision = 'episode_ended'))
-    INTO dunning;
+    INTO dunning
+    FROM (SELECT COALESCE(e ->> 'skipped_reason', 'sent') AS reason
+            FROM pg_catalog.jsonb_array_elements(decisions) e) x;
 
   alerts := ar.run_alerts(as_of);
   house := ar.housekeeping(as_of);
@@ -94,7 +96,6 @@ CREATE FUNCTION ar.cron_jobs(daily_cron text)
   LANGUAGE sql IMMUTABLE
   SET search_path = pg_catalog, pg_temp
 AS $$
-#variable_conflict use_column
   VALUES ('pg_receivables_daily', daily_cron, 'SELECT ar.run_daily()'),
          ('pg_receivables_housekeeping', '*/15 * * * *', 'SELECT ar.housekeeping()')
 $$;
