@@ -130,8 +130,8 @@ BEGIN
                                      pg_catalog.current_database())
                  ELSE
                    pg_catalog.format(E'Install pg_cron (Debian: apt-get install postgresql-%s-cron), add to postgresql.conf:\n'
-                                     E'  shared_preload_libraries = ''pg_cron''\n  cron.database_name = %L\n'
-                                     'restart the server, run CREATE EXTENSION pg_cron; here, then call ar.schedule_jobs() again.',
+                                     || E'  shared_preload_libraries = ''pg_cron''\n  cron.database_name = %L\n'
+                                     || 'restart the server, run CREATE EXTENSION pg_cron; here, then call ar.schedule_jobs() again.',
                                      pg_catalog.current_setting('server_version_num')::integer / 10000,
                                      pg_catalog.current_database())
                  END;
