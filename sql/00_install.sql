@@ -12,7 +12,8 @@ SELECT count(*) FILTER (WHERE obj_description(c.oid, 'pg_class') IS NULL) AS unc
  WHERE c.relnamespace = 'ar'::regnamespace AND c.relkind IN ('r', 'v');
 SELECT t.typname AS uncommented_type
   FROM pg_type t
- WHERE t.typnamespace = 'ar'::regnamespace AND t.typtype = 'b' AND obj_description(t.oid, 'pg_type') IS NULL;
+ WHERE t.typnamespace = 'ar'::regnamespace AND t.typtype = 'b' AND t.typcategory <> 'A'
+   AND obj_description(t.oid, 'pg_type') IS NULL;
 
 -- Nothing is granted to PUBLIC.
 SELECT count(*) AS public_table_grants
