@@ -25,8 +25,8 @@ SELECT pg_temp.zg_file(
            ARRAY[pg_temp.zg_data01(1, CURRENT_DATE - 1, 77000, 'ﾐﾄﾞﾘﾔ(ｶ')])
          || pg_temp.zg_end()) AS bank_file \gset
 
-\echo 'The file as the bank sends it (first two records of 200 bytes, JIS X 0201):'
-SELECT n AS record, convert_from(substring(:'bank_file'::bytea FROM (n - 1) * 202 + 1 FOR 200), 'SJIS') AS content
+\echo 'The file as the bank sends it: 200-byte records in JIS X 0201 (the first 110 bytes of the first two):'
+SELECT n AS record, convert_from(substring(:'bank_file'::bytea FROM (n - 1) * 202 + 1 FOR 110), 'SJIS') AS content
   FROM generate_series(1, 2) AS n;
 
 \echo 'Import: each transfer becomes a payment (unidentified unless it came in on a virtual account):'

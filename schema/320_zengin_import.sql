@@ -40,6 +40,7 @@ BEGIN
          NULL::bigint AS pay_id,
          NULL::text AS result
     FROM ar.parse_zengin(import_zengin.data, import_zengin.encoding) AS r;
+  CREATE INDEX ON pg_temp.ar_zengin_import (src, bank_ref);
 
   -- 2. One source names one account: with several accounts in the file an
   --    explicit source would merge their reference numbers.
@@ -69,6 +70,7 @@ BEGIN
       WHEN i.cancelled THEN 'cancel'
       ELSE 'new'
     END;
+  ANALYZE pg_temp.ar_zengin_import;     -- the plans below depend on how many are new
 
   -- 5. Transfers: those recorded before are duplicates, as is the second
   --    copy of one within the file; the rest are inserted.
@@ -76,11 +78,12 @@ BEGIN
     FROM ar.payment p
    WHERE i.result = 'new' AND COALESCE(p.source, '') = i.src AND p.bank_ref = i.bank_ref;
   UPDATE pg_temp.ar_zengin_import i SET result = 'duplicate'
-   WHERE i.result = 'new'
-     AND EXISTS (SELECT 1 FROM pg_temp.ar_zengin_import o
-                  WHERE o.result = 'new' AND o.src = i.src AND o.bank_ref = i.bank_ref AND o.record_no < i.record_no);
+    FROM (SELECT o.record_no,
+                 pg_catalog.row_number() OVER (PARTITION BY o.src, o.bank_ref ORDER BY o.record_no) AS copy
+            FROM pg_temp.ar_zengin_import o WHERE o.result = 'new') AS d
+   WHERE i.record_no = d.record_no AND d.copy > 1;
 
-  WITH account AS (
+  WITH account AS MATERIALIZED (
     -- the customer whose virtual account the money was paid into, if exactly one
     SELECT a.account_branch_code, a.account_no,
            CASE WHEN pg_catalog.count(c.customer_id) = 1 THEN pg_catalog.min(c.customer_id) END AS customer_id
@@ -150,9 +153,10 @@ BEGIN
    WHERE i.record_no = m.record_no;
   -- two cancellations of one payment: the first one counts
   UPDATE pg_temp.ar_zengin_import i SET result = 'duplicate'
-   WHERE i.result = 'cancel_apply'
-     AND EXISTS (SELECT 1 FROM pg_temp.ar_zengin_import o
-                  WHERE o.result = 'cancel_apply' AND o.pay_id = i.pay_id AND o.record_no < i.record_no);
+    FROM (SELECT o.record_no,
+                 pg_catalog.row_number() OVER (PARTITION BY o.pay_id ORDER BY o.record_no) AS copy
+            FROM pg_temp.ar_zengin_import o WHERE o.result = 'cancel_apply') AS d
+   WHERE i.record_no = d.record_no AND d.copy > 1;
 
   -- Reverse what the cancelled payments settled (the money never arrived),
   -- then cancel them.  Reversal date: the cancellation's 勘定日, or the

@@ -18,6 +18,7 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
+#include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
 #include "core/zengin.h"
@@ -116,6 +117,7 @@ pgr_zengin_read(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	Tuplestorestate *store;
 	MemoryContext oldcxt;
+	MemoryContext rowcxt;
 	zengin_parser *p;
 	zengin_item item;
 	zengin_result r;
@@ -149,6 +151,9 @@ pgr_zengin_read(PG_FUNCTION_ARGS)
 	store = tuplestore_begin_heap(true, false, work_mem);
 	MemoryContextSwitchTo(oldcxt);
 
+	/* per-record scratch: the values are copied into the tuplestore */
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "ar.zengin_read row",
+								   ALLOCSET_DEFAULT_SIZES);
 	p = palloc(sizeof(zengin_parser));
 	zengin_init(p, VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data), asof);
 	while ((r = zengin_next(p, &item)) == ZENGIN_ITEM)
@@ -161,6 +166,8 @@ pgr_zengin_read(PG_FUNCTION_ARGS)
 
 		memset(nulls, 0, sizeof(nulls));
 		CHECK_FOR_INTERRUPTS();
+		MemoryContextReset(rowcxt);
+		oldcxt = MemoryContextSwitchTo(rowcxt);
 		values[c++] = Int32GetDatum(item.record_no);
 		values[c++] = Int32GetDatum(item.group_no);
 		PUT_TEXT(item.kind == 1 ? "01" : "03", false);
@@ -193,8 +200,10 @@ pgr_zengin_read(PG_FUNCTION_ARGS)
 		PUT_TEXT(h->account_name, true);
 		values[c++] = date_datum(h->created);
 		Assert(c == ZENGIN_COLUMNS);
+		MemoryContextSwitchTo(oldcxt);
 		tuplestore_putvalues(store, tupdesc, values, nulls);
 	}
+	MemoryContextDelete(rowcxt);
 	if (r == ZENGIN_ERROR)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
