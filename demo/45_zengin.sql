@@ -9,10 +9,10 @@
 
 -- A customer who pays into her own virtual account (バーチャル口座).
 INSERT INTO ar.customer (customer_code, name, name_kana, email, locale, currency, virtual_account)
-VALUES ('C-4501', '株式会社みどり屋', 'ﾐﾄﾞﾘﾔ', 'keiri@midoriya.example.jp', 'ja', 'JPY', '9004501');
+VALUES ('Z-4501', '株式会社みどり屋', 'ﾐﾄﾞﾘﾔ', 'keiri@midoriya.example.jp', 'ja', 'JPY', '9945001');
 
 -- Yesterday's file: the company account 1234567 and the virtual account
--- 9004501, one group each; payer names in half-width kana as banks send them.
+-- 9945001, one group each; payer names in half-width kana as banks send them.
 SELECT pg_temp.zg_file(
          pg_temp.zg_group(pg_temp.zg_header(1, CURRENT_DATE - 1, CURRENT_DATE - 1, CURRENT_DATE - 1),
            ARRAY[pg_temp.zg_data01(501, CURRENT_DATE - 1, 480000, 'ｶ)ｻｸﾗｼﾖｳｼﾞ', edi => 'INV-0002'),
@@ -21,7 +21,7 @@ SELECT pg_temp.zg_file(
                  pg_temp.zg_data01(503, CURRENT_DATE - 1, 33000, 'ﾀﾅｶ ﾀﾛｳ'),
                  pg_temp.zg_data01(504, CURRENT_DATE - 1, 5500, 'ｶﾌﾞｼｷｶﾞｲｼﾔ ｻｸﾗｼﾖｳｼﾞ')])
          || pg_temp.zg_group(pg_temp.zg_header(1, CURRENT_DATE - 1, CURRENT_DATE - 1, CURRENT_DATE - 1,
-                                               account_no => '9004501'),
+                                               account_no => '9945001'),
            ARRAY[pg_temp.zg_data01(1, CURRENT_DATE - 1, 77000, 'ﾐﾄﾞﾘﾔ(ｶ')])
          || pg_temp.zg_end()) AS bank_file \gset
 
