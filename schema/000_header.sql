@@ -3,17 +3,9 @@
 
 \echo Use "CREATE EXTENSION pg_receivables" to load this file. \quit
 
--- Names, kana and yen signs are stored as UTF-8; a database in another
--- encoding could not hold the shipped templates and currencies.
-DO $$
-BEGIN
-  IF pg_catalog.current_setting('server_encoding') <> 'UTF8' THEN
-    RAISE EXCEPTION 'pg_receivables needs a UTF8 database, not %', pg_catalog.current_setting('server_encoding')
-      USING ERRCODE = 'feature_not_supported',
-            HINT = 'Create the database with ENCODING ''UTF8'' (CREATE DATABASE ... ENCODING ''UTF8'' TEMPLATE template0).';
-  END IF;
-END
-$$;
+-- The database must be UTF8 (or SQL_ASCII): the control file declares this
+-- script UTF-8, and PostgreSQL refuses to install it into an encoding that
+-- cannot hold its yen signs and Japanese templates (sql/00_install.sql).
 
 COMMENT ON SCHEMA ar IS
   'pg_receivables: accounts receivable (aging, payment terms, cash application, dunning, dashboards)';

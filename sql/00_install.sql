@@ -23,3 +23,13 @@ SELECT count(*) AS public_function_grants
   FROM pg_proc p
  WHERE p.pronamespace = 'ar'::regnamespace
    AND has_function_privilege('public', p.oid, 'EXECUTE');
+
+-- A database in an encoding that cannot hold the shipped Japanese text and
+-- symbols (here EUC_JP) is refused before anything is installed.
+\set regress_db :DBNAME
+CREATE DATABASE regression_eucjp ENCODING 'EUC_JP' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C';
+\c regression_eucjp
+\set SHOW_CONTEXT never
+CREATE EXTENSION pg_receivables;
+\c :regress_db
+DROP DATABASE regression_eucjp;
