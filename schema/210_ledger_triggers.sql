@@ -177,6 +177,11 @@ BEGIN
           USING ERRCODE = 'object_not_in_prerequisite_state',
                 HINT = 'Only a change to void is made by hand (ar.void_invoice).';
       END IF;
+    ELSIF NEW.status = 'void' AND NEW.open_amount <> NEW.amount THEN
+      -- An allocation checked while a concurrent void was not yet committed
+      -- reaches the invoice after it: refuse rather than settle a void invoice.
+      RAISE EXCEPTION '% is void and cannot take allocations', what
+        USING ERRCODE = 'object_not_in_prerequisite_state';
     ELSIF NEW.open_amount IS DISTINCT FROM OLD.open_amount AND NEW.status <> 'void' THEN
       -- Status and settlement date follow the balance.
       IF NEW.open_amount = 0 THEN
@@ -261,6 +266,11 @@ BEGIN
         USING ERRCODE = 'object_not_in_prerequisite_state',
               HINT = 'Reverse its allocations first (ar.reverse_allocation).';
     END IF;
+  ELSIF NEW.status = 'cancelled' AND NEW.unapplied_amount <> NEW.amount THEN
+    -- An allocation checked while a concurrent cancellation was not yet
+    -- committed reaches the payment after it: refuse it.
+    RAISE EXCEPTION '% is cancelled and cannot be applied', what
+      USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
   IF (pg_catalog.to_jsonb(NEW) - ARRAY['unapplied_amount', 'updated_at'])
      IS DISTINCT FROM (pg_catalog.to_jsonb(OLD) - ARRAY['unapplied_amount', 'updated_at']) THEN
