@@ -141,33 +141,57 @@ CREATE FUNCTION ar.apply_payment(payment_id bigint, strategy text DEFAULT 'fifo'
   SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
+-- The hot path of cash application: three statements (payment and
+-- customer, open invoices, insert) and no nested PL/pgSQL call when no list
+-- is given.
 DECLARE
-  pay ar.payment;
-  what text;
-  mu integer;
+  pay record;
+  ids bigint[];
+  opens numeric[];
+  issued date[];
   t record;
   parts numeric[];
+  reached numeric;
   late record;
 BEGIN
-  PERFORM ar.require_id(apply_payment.payment_id, 'payment_id');
-  PERFORM ar.check_allocation_strategy(apply_payment.strategy);
-
-  -- Lock order step 1: the payment.
-  SELECT p.* INTO pay FROM ar.payment p WHERE p.payment_id = apply_payment.payment_id FOR NO KEY UPDATE;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'unknown payment %', apply_payment.payment_id
-      USING ERRCODE = 'invalid_parameter_value';
+  IF apply_payment.payment_id IS NULL THEN
+    RAISE EXCEPTION 'payment_id must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  what := 'payment ' || pay.payment_id;
+  IF apply_payment.strategy IS DISTINCT FROM 'fifo' THEN
+    PERFORM ar.check_allocation_strategy(apply_payment.strategy);
+  END IF;
+
+  -- Lock order steps 1 and 2 in one statement: the payment, then its
+  -- customer (FOR ... OF p, c locks in that order).  Balances are read
+  -- after this statement, in later statements that see what earlier
+  -- holders of these locks committed.
+  SELECT p.payment_id, p.customer_id, p.currency, p.unapplied_amount, p.received_on, p.status,
+         cur.minor_unit
+    INTO pay
+    FROM ar.payment p
+    JOIN ar.customer c ON c.customer_id = p.customer_id
+    JOIN ar.currency cur ON cur.code = p.currency
+   WHERE p.payment_id = apply_payment.payment_id
+     FOR NO KEY UPDATE OF p, c;
+  IF NOT FOUND THEN
+    -- Unknown, or not yet identified (no customer to lock): lock the
+    -- payment alone to say which.
+    SELECT p.payment_id, p.customer_id, p.status INTO pay
+      FROM ar.payment p WHERE p.payment_id = apply_payment.payment_id FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'unknown payment %', apply_payment.payment_id
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF pay.status <> 'cancelled' THEN
+      RAISE EXCEPTION 'payment % has no customer yet', pay.payment_id
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              HINT = 'Identify the payer first: ar.assign_payment(payment_id, customer_id) assigns and applies it.';
+    END IF;
+  END IF;
   IF pay.status = 'cancelled' THEN
     RAISE EXCEPTION 'payment % is cancelled', pay.payment_id
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'A cancelled payment cannot be applied; record the money as a new payment.';
-  END IF;
-  IF pay.customer_id IS NULL THEN
-    RAISE EXCEPTION 'payment % has no customer yet', pay.payment_id
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            HINT = 'Identify the payer first: ar.assign_payment(payment_id, customer_id) assigns and applies it.';
   END IF;
   IF apply_payment.applied_on < pay.received_on THEN
     RAISE EXCEPTION 'applied_on % is before payment % was received on %',
@@ -175,19 +199,48 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Money is applied on or after the day it was received.';
   END IF;
-
-  -- Step 2: the customer.  Balances are read after this point.
-  PERFORM ar.lock_customer(pay.customer_id);
-  t := ar.allocation_targets(pay.customer_id, pay.currency, apply_payment.invoice_ids, what);
-  IF pay.unapplied_amount = 0 OR pg_catalog.cardinality(t.ids) = 0 THEN
+  IF pay.unapplied_amount = 0 AND apply_payment.invoice_ids IS NULL THEN
     RETURN;
   END IF;
-  mu := ar.minor_unit(pay.currency);
-  parts := ar.allocate(pay.unapplied_amount, t.opens, apply_payment.strategy, mu);
+
+  IF apply_payment.invoice_ids IS NULL THEN
+    -- Oldest due date first, then invoice id: the order of the index
+    -- invoice_open_by_customer_idx, so no sort.  FIFO needs only the
+    -- invoices the money reaches: read the first 16, and all of them only
+    -- when those 16 do not take the whole payment.
+    IF apply_payment.strategy = 'fifo' THEN
+      SELECT COALESCE(pg_catalog.array_agg(o.invoice_id), '{}'), COALESCE(pg_catalog.array_agg(o.open_amount), '{}'),
+             COALESCE(pg_catalog.array_agg(o.issue_date), '{}'), COALESCE(pg_catalog.sum(o.open_amount), 0)
+        INTO ids, opens, issued, reached
+        FROM (SELECT i.invoice_id, i.open_amount, i.issue_date
+                FROM ar.invoice i
+               WHERE i.customer_id = pay.customer_id AND i.status = 'open' AND i.currency = pay.currency
+               ORDER BY i.due_date, i.invoice_id
+               LIMIT 16) o;
+    END IF;
+    IF apply_payment.strategy <> 'fifo' OR (pg_catalog.cardinality(ids) = 16 AND reached < pay.unapplied_amount) THEN
+      SELECT COALESCE(pg_catalog.array_agg(o.invoice_id), '{}'), COALESCE(pg_catalog.array_agg(o.open_amount), '{}'),
+             COALESCE(pg_catalog.array_agg(o.issue_date), '{}')
+        INTO ids, opens, issued
+        FROM (SELECT i.invoice_id, i.open_amount, i.issue_date
+                FROM ar.invoice i
+               WHERE i.customer_id = pay.customer_id AND i.status = 'open' AND i.currency = pay.currency
+               ORDER BY i.due_date, i.invoice_id) o;
+    END IF;
+  ELSE
+    t := ar.allocation_targets(pay.customer_id, pay.currency, apply_payment.invoice_ids, 'payment ' || pay.payment_id);
+    ids := t.ids;
+    opens := t.opens;
+    issued := t.issued;
+  END IF;
+  IF pay.unapplied_amount = 0 OR pg_catalog.cardinality(ids) = 0 THEN
+    RETURN;
+  END IF;
+  parts := ar.allocate(pay.unapplied_amount, opens, apply_payment.strategy, pay.minor_unit);
 
   IF apply_payment.applied_on IS NOT NULL THEN
     SELECT i.invoice_no, x.issued INTO late
-      FROM ROWS FROM (pg_catalog.unnest(t.ids), pg_catalog.unnest(parts), pg_catalog.unnest(t.issued)) AS x(id, amount, issued)
+      FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(parts), pg_catalog.unnest(issued)) AS x(id, amount, issued)
       JOIN ar.invoice i ON i.invoice_id = x.id
      WHERE x.amount > 0 AND x.issued > apply_payment.applied_on
      LIMIT 1;
@@ -203,7 +256,8 @@ BEGIN
   INSERT INTO ar.allocation (customer_id, invoice_id, kind, payment_id, amount, applied_on)
   SELECT pay.customer_id, x.id, 'payment', pay.payment_id, x.amount,
          COALESCE(apply_payment.applied_on, GREATEST(pay.received_on, x.issued))
-    FROM ROWS FROM (pg_catalog.unnest(t.ids), pg_catalog.unnest(parts), pg_catalog.unnest(t.issued)) WITH ORDINALITY AS x(id, amount, issued, ord)
+    FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(parts), pg_catalog.unnest(issued))
+         WITH ORDINALITY AS x(id, amount, issued, ord)
    WHERE x.amount > 0
    ORDER BY x.ord
   RETURNING *;
