@@ -61,6 +61,10 @@ psql:
 deps:
 	scripts/deps.sh
 
+# libFuzzer harnesses over the plain C cores: make fuzz [FUZZ_SECONDS=60] [FUZZ=name]
+fuzz:
+	FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60) scripts/fuzz.sh $(FUZZ)
+
 # Benchmarks (never part of make test): make bench, or make bench BENCH=aging
 bench:
 	scripts/bench.sh $(BENCH)

@@ -9,9 +9,12 @@ CREATE TABLE ar.customer (
   name_kana             text,
   email                 text,
   phone                 text,
+  address               text,
   locale                text NOT NULL DEFAULT 'ja' CHECK (locale IN ('ja', 'en')),
   time_zone             text NOT NULL DEFAULT 'Asia/Tokyo',
   currency              char(3) NOT NULL REFERENCES ar.currency,
+  payment_terms         ar.payment_terms,
+  calendar              text REFERENCES ar.calendar (code) ON UPDATE CASCADE,
   segment               text,
   collector             text,
   credit_limit          numeric CHECK (credit_limit >= 0),
@@ -21,6 +24,7 @@ CREATE TABLE ar.customer (
   do_not_contact        boolean NOT NULL DEFAULT false,
   opted_out_channels    text[] NOT NULL DEFAULT '{}',
   fee_deduction_allowed boolean NOT NULL DEFAULT false,
+  dunning_policy_id     bigint REFERENCES ar.dunning_policy,
   metadata              jsonb NOT NULL DEFAULT '{}',
   created_at            timestamptz NOT NULL DEFAULT pg_catalog.now(),
   updated_at            timestamptz
@@ -33,9 +37,14 @@ COMMENT ON COLUMN ar.customer.name IS 'Legal or trading name';
 COMMENT ON COLUMN ar.customer.name_kana IS 'Reading in katakana (フリガナ); matched against bank payer names';
 COMMENT ON COLUMN ar.customer.email IS 'Address for email notices';
 COMMENT ON COLUMN ar.customer.phone IS 'Number for SMS notices and calls';
+COMMENT ON COLUMN ar.customer.address IS 'Postal address for letters (〒, prefecture, city, street, addressee)';
 COMMENT ON COLUMN ar.customer.locale IS 'Language of notices: ja or en';
 COMMENT ON COLUMN ar.customer.time_zone IS 'IANA time zone; notices are sent in its daytime window';
 COMMENT ON COLUMN ar.customer.currency IS 'Default currency of the customer''s invoices';
+COMMENT ON COLUMN ar.customer.payment_terms IS
+  'Payment terms (支払条件) that give an invoice its due date when none is given, e.g. 月末締め翌月末払い; NULL: due dates must be given';
+COMMENT ON COLUMN ar.customer.calendar IS
+  'Business calendar for the customer''s due dates (ar.calendar); NULL uses the default_calendar setting';
 COMMENT ON COLUMN ar.customer.segment IS 'Free classification for reports (e.g. enterprise, smb)';
 COMMENT ON COLUMN ar.customer.collector IS 'Role name of the assigned collector (row-level isolation uses it)';
 COMMENT ON COLUMN ar.customer.credit_limit IS 'Credit limit in the customer''s currency; NULL means none';
@@ -45,6 +54,7 @@ COMMENT ON COLUMN ar.customer.do_not_contact IS 'True stops every automatic noti
 COMMENT ON COLUMN ar.customer.opted_out_channels IS 'Channels the customer opted out of (email, sms, letter, call)';
 COMMENT ON COLUMN ar.customer.fee_deduction_allowed IS
   'True when the customer may deduct the bank transfer fee from payments (振込手数料先方負担 agreed and lawful)';
+COMMENT ON COLUMN ar.customer.dunning_policy_id IS 'Dunning policy; NULL follows the default policy (ar.dunning_policy.is_default)';
 COMMENT ON COLUMN ar.customer.metadata IS 'Application data, not interpreted';
 COMMENT ON COLUMN ar.customer.created_at IS 'When the row was created';
 COMMENT ON COLUMN ar.customer.updated_at IS 'When the row was last changed';

@@ -61,6 +61,11 @@ BEGIN
   END IF;
   NEW.currency := COALESCE(NEW.currency, ar.setting_value('home_currency'));
   PERFORM ar.minor_unit(NEW.currency);       -- unknown currency raises
+  IF NEW.calendar IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ar.calendar k WHERE k.code = NEW.calendar) THEN
+    RAISE EXCEPTION 'unknown calendar "%" for customer "%"', NEW.calendar, NEW.customer_code
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Use JP, JP-BANK, WEEKENDS or a calendar declared in ar.calendar; NULL uses the default_calendar setting.';
+  END IF;
   IF TG_OP = 'UPDATE' THEN
     NEW.updated_at := pg_catalog.now();
   END IF;

@@ -16,6 +16,12 @@ BEGIN
           USING ERRCODE = 'invalid_parameter_value',
                 HINT = 'Give the fees as comma-separated non-negative whole amounts, e.g. 0,110,220,330,440.';
       END IF;
+    WHEN 'default_calendar' THEN
+      IF NOT EXISTS (SELECT 1 FROM ar.calendar c WHERE c.code = NEW.value) THEN
+        RAISE EXCEPTION 'unknown calendar "%" for setting default_calendar', NEW.value
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'Use JP, JP-BANK, WEEKENDS or a calendar declared in ar.calendar.';
+      END IF;
     WHEN 'match_auto_threshold' THEN
       IF NEW.value !~ '^\s*(0(\.\d+)?|1(\.0+)?)\s*$' OR NEW.value::numeric = 0 THEN
         RAISE EXCEPTION 'invalid match_auto_threshold "%"', NEW.value

@@ -9,6 +9,7 @@ packages=(
   "postgresql-$PGV" "postgresql-server-dev-$PGV"
   "postgresql-$PGV-cron" "postgresql-$PGV-pgtap"
   libtap-parser-sourcehandler-pgtap-perl
+  python3 python3-psycopg2        # the example delivery worker and its test
 )
 extra=("$@")   # callers may ask for more (e.g. clang for fuzzing)
 

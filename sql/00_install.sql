@@ -5,11 +5,15 @@ SELECT extversion = ar.version() AS library_matches_script,
        extrelocatable, extnamespace::regnamespace AS schema
   FROM pg_extension WHERE extname = 'pg_receivables';
 
--- The ledger tables, each with its comment.
-SELECT c.relname, obj_description(c.oid, 'pg_class') AS comment
+-- Every table, view and type carries a comment (BI tools show them);
+-- test/pgtap/10_ledger.sql checks every column as well.
+SELECT count(*) FILTER (WHERE obj_description(c.oid, 'pg_class') IS NULL) AS uncommented_relations
   FROM pg_class c
- WHERE c.relnamespace = 'ar'::regnamespace AND c.relkind = 'r'
- ORDER BY c.relname;
+ WHERE c.relnamespace = 'ar'::regnamespace AND c.relkind IN ('r', 'v');
+SELECT t.typname AS uncommented_type
+  FROM pg_type t
+ WHERE t.typnamespace = 'ar'::regnamespace AND t.typtype = 'b' AND t.typcategory <> 'A'
+   AND obj_description(t.oid, 'pg_type') IS NULL;
 
 -- Nothing is granted to PUBLIC.
 SELECT count(*) AS public_table_grants
