@@ -77,7 +77,8 @@ COMMENT ON COLUMN ar.audit_log.txid IS 'Transaction id; groups the changes of on
 
 -- Statement-level audit triggers with transition tables: one set-based
 -- INSERT per statement, however many rows it touched.  TG_ARGV[0] names the
--- table's primary key column.
+-- table's primary key column.  OFFSET 0 keeps each row's to_jsonb() in its
+-- subquery: pulled up, it would be computed again for every reference to j.
 --
 -- Restores: the triggers of an extension's tables fire while pg_restore
 -- loads their data, and the restored audit_log already records that
@@ -101,7 +102,7 @@ BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO ar.audit_log (table_name, op, row_id, new)
     SELECT TG_TABLE_NAME, 'INSERT', (j ->> TG_ARGV[0])::bigint, j
-      FROM (SELECT pg_catalog.to_jsonb(n) AS j FROM new_rows n) s
+      FROM (SELECT pg_catalog.to_jsonb(n) AS j FROM new_rows n OFFSET 0) s
      WHERE NOT ar.is_restoring_row((j ->> 'created_at')::timestamptz);
   ELSIF TG_OP = 'UPDATE' THEN
     IF pg_catalog.current_setting('ar.restoring', true) = 'on'
@@ -110,14 +111,14 @@ BEGIN
     END IF;
     INSERT INTO ar.audit_log (table_name, op, row_id, old, new)
     SELECT TG_TABLE_NAME, 'UPDATE', (o.j ->> TG_ARGV[0])::bigint, o.j, n.j
-      FROM (SELECT pg_catalog.to_jsonb(r) AS j FROM old_rows r) o
-      JOIN (SELECT pg_catalog.to_jsonb(r) AS j FROM new_rows r) n
+      FROM (SELECT pg_catalog.to_jsonb(r) AS j FROM old_rows r OFFSET 0) o
+      JOIN (SELECT pg_catalog.to_jsonb(r) AS j FROM new_rows r OFFSET 0) n
         ON (o.j -> TG_ARGV[0]) = (n.j -> TG_ARGV[0])
      WHERE o.j <> n.j;
   ELSE
     INSERT INTO ar.audit_log (table_name, op, row_id, old)
     SELECT TG_TABLE_NAME, 'DELETE', (j ->> TG_ARGV[0])::bigint, j
-      FROM (SELECT pg_catalog.to_jsonb(o) AS j FROM old_rows o) s;
+      FROM (SELECT pg_catalog.to_jsonb(o) AS j FROM old_rows o OFFSET 0) s;
   END IF;
   RETURN NULL;
 END
