@@ -222,12 +222,21 @@ COMMENT ON FUNCTION ar.tg_invoice_check() IS
 -- allocation touches is most of what makes cash application fast.
 CREATE TRIGGER invoice_check_insert BEFORE INSERT ON ar.invoice
   FOR EACH ROW EXECUTE FUNCTION ar.tg_invoice_check();
+-- (Dunning runs move only dunning_level, which has nothing to check, so an
+-- update of that column alone does not fire it.)
 CREATE TRIGGER invoice_check_update BEFORE UPDATE ON ar.invoice
   FOR EACH ROW
-  WHEN (pg_catalog.pg_trigger_depth() = 0
-        OR NEW.open_amount IS NOT DISTINCT FROM OLD.open_amount
-        OR (NEW.customer_id, NEW.currency, NEW.amount, NEW.invoice_no, NEW.issue_date, NEW.due_date)
-           IS DISTINCT FROM (OLD.customer_id, OLD.currency, OLD.amount, OLD.invoice_no, OLD.issue_date, OLD.due_date))
+  WHEN ((pg_catalog.pg_trigger_depth() = 0
+         OR NEW.open_amount IS NOT DISTINCT FROM OLD.open_amount
+         OR (NEW.customer_id, NEW.currency, NEW.amount, NEW.invoice_no, NEW.issue_date, NEW.due_date)
+            IS DISTINCT FROM (OLD.customer_id, OLD.currency, OLD.amount, OLD.invoice_no, OLD.issue_date, OLD.due_date))
+        AND (NEW.customer_id, NEW.invoice_no, NEW.kind, NEW.issue_date, NEW.due_date, NEW.currency, NEW.amount,
+             NEW.open_amount, NEW.status, NEW.closed_on, NEW.description, NEW.void_reason, NEW.metadata,
+             NEW.created_at, NEW.updated_at)
+            IS DISTINCT FROM
+            (OLD.customer_id, OLD.invoice_no, OLD.kind, OLD.issue_date, OLD.due_date, OLD.currency, OLD.amount,
+             OLD.open_amount, OLD.status, OLD.closed_on, OLD.description, OLD.void_reason, OLD.metadata,
+             OLD.created_at, OLD.updated_at))
   EXECUTE FUNCTION ar.tg_invoice_check();
 
 ------------------------------------------------------------------------------

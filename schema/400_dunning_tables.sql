@@ -218,9 +218,12 @@ COMMENT ON COLUMN ar.dunning_episode.created_at IS 'When the row was created';
 
 CREATE TABLE ar.dunning_event (
   dunning_event_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  customer_id     bigint NOT NULL REFERENCES ar.customer,
-  episode_id      bigint REFERENCES ar.dunning_episode,
-  policy_id       bigint REFERENCES ar.dunning_policy,
+  -- A log: ids without foreign keys, so that logging costs little on the
+  -- first run over a big book (every passed-over step is a row) and the
+  -- history outlives what it names.
+  customer_id     bigint NOT NULL,
+  episode_id      bigint,
+  policy_id       bigint,
   as_of           timestamptz NOT NULL,
   decision        text NOT NULL CHECK (decision IN ('episode_started', 'sent', 'skipped', 'paused',
                                                     'episode_ended', 'fee_charged', 'interest_charged')),

@@ -1,46 +1,51 @@
 -- What a dunning step puts in a notice, charges, and hands over.
 
 -- The data a notice template is rendered with: exactly the data contract of
--- docs/templates.md (amounts and dates formatted for the customer's locale),
--- plus the raw invoice_id and open_amount_value of each listed invoice, which
--- workers and ar.claim_notifications read from the stored payload.
-CREATE FUNCTION ar.dunning_notice_data(c ar.customer, currency char(3), local_date date, overdue_total numeric,
-                                       invoices jsonb)
+-- docs/templates.md, amounts and dates formatted for the customer's locale.
+-- Built by plain expressions so that PostgreSQL inlines them into the
+-- set-based queries of run_dunning and run_alerts (hence no SET clause:
+-- every name is qualified instead).
+
+-- One listed invoice; raw invoice_id and open_amount_value stay beside the
+-- formatted values for workers and for ar.claim_notifications.
+CREATE FUNCTION ar.notice_invoice(invoice_id bigint, invoice_no text, issue_date date, due_date date, amount numeric,
+                                  open_amount numeric, days_past_due integer, currency char(3), locale text)
   RETURNS jsonb
-  LANGUAGE sql STABLE
-  SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT pg_catalog.jsonb_build_object(
+  LANGUAGE sql STABLE PARALLEL SAFE
+  RETURN pg_catalog.jsonb_build_object(
+           'invoice_id', invoice_id, 'invoice_no', invoice_no,
+           'issue_date', ar.format_date(issue_date, locale), 'due_date', ar.format_date(due_date, locale),
+           'amount', ar.format_money(amount, currency, locale),
+           'open_amount', ar.format_money(open_amount, currency, locale),
+           'open_amount_value', open_amount, 'days_past_due', days_past_due);
+COMMENT ON FUNCTION ar.notice_invoice(bigint, text, date, date, numeric, numeric, integer, char, text) IS
+  'One invoice of a notice''s data: formatted dates and amounts, with the raw id and open amount (internal)';
+
+-- The whole data object, given the customer, the listed invoices (built
+-- with ar.notice_invoice, oldest due first) and their totals, and the
+-- company object of the customer's locale (ar.template_company).
+CREATE FUNCTION ar.notice_data(c ar.customer, currency char(3), local_date date, overdue_total numeric,
+                               invoices jsonb, listed_total numeric, listed_count bigint, oldest_days integer,
+                               company jsonb)
+  RETURNS jsonb
+  LANGUAGE sql STABLE PARALLEL SAFE
+  RETURN pg_catalog.jsonb_build_object(
            'today', ar.format_date(local_date, c.locale),
            'pay_by', ar.format_date(local_date + 7, c.locale),
            'currency', currency,
            'total_overdue', ar.format_money(overdue_total, currency, c.locale),
-           'total_amount', ar.format_money(t.total, currency, c.locale),
-           'invoice_count', t.n,
-           'days_past_due', t.oldest_dpd,
-           'invoices', t.listed,
+           'total_amount', ar.format_money(listed_total, currency, c.locale),
+           'invoice_count', listed_count,
+           'days_past_due', oldest_days,
+           'invoices', invoices,
            'customer', pg_catalog.jsonb_build_object('code', c.customer_code, 'name', c.name,
                                                      'email', COALESCE(c.email, ''), 'phone', COALESCE(c.phone, '')),
-           'company', ar.template_company(c.locale),
+           'company', company,
            'collector', COALESCE(c.collector, ''),
            'promise', NULL,
-           'alert', NULL)
-    FROM (SELECT pg_catalog.sum((e ->> 'open_amount')::numeric) AS total, pg_catalog.count(*) AS n,
-                 pg_catalog.max((e ->> 'days_past_due')::integer) AS oldest_dpd,
-                 pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                   'invoice_id', (e ->> 'invoice_id')::bigint,
-                   'invoice_no', e ->> 'invoice_no',
-                   'issue_date', ar.format_date((e ->> 'issue_date')::date, c.locale),
-                   'due_date', ar.format_date((e ->> 'due_date')::date, c.locale),
-                   'amount', ar.format_money((e ->> 'amount')::numeric, currency, c.locale),
-                   'open_amount', ar.format_money((e ->> 'open_amount')::numeric, currency, c.locale),
-                   'open_amount_value', (e ->> 'open_amount')::numeric,
-                   'days_past_due', (e ->> 'days_past_due')::integer)
-                   ORDER BY (e ->> 'due_date')::date, (e ->> 'invoice_id')::bigint) AS listed
-            FROM pg_catalog.jsonb_array_elements(invoices) AS e) t
-$$;
-COMMENT ON FUNCTION ar.dunning_notice_data(ar.customer, char, date, numeric, jsonb) IS
-  'Template data of a dunning notice, per the data contract of docs/templates.md (internal)';
+           'alert', NULL);
+COMMENT ON FUNCTION ar.notice_data(ar.customer, char, date, numeric, jsonb, numeric, bigint, integer, jsonb) IS
+  'Template data of a notice, per the data contract of docs/templates.md (internal)';
 
 -- Everything a collection agency needs about a customer: open invoices,
 -- contacts, promises, disputes, payments.

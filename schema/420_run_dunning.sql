@@ -288,18 +288,21 @@ BEGIN
 
   PERFORM ar.dunning_charge_fees(as_of);
 
-  WITH notice AS (
-    SELECT sn.*, c AS cust, grp.invoices, grp.group_key,
-           ar.dunning_notice_data(c, sn.currency, sn.local_date, sn.overdue_total, grp.invoices) AS data
+  WITH company AS (
+    SELECT l.locale, ar.template_company(l.locale) AS obj FROM pg_catalog.unnest(ARRAY['ja', 'en']) AS l(locale)
+  ), notice AS MATERIALIZED (      -- (data is used three times below: build it once)
+    SELECT sn.*, c AS cust, grp.group_key, grp.invoices,
+           ar.notice_data(c, sn.currency, sn.local_date, sn.overdue_total, grp.invoices, grp.total, grp.n,
+                          grp.oldest, co.obj) AS data
       FROM ar_dun_sent sn
       JOIN ar.customer c ON c.customer_id = sn.customer_id
+      JOIN company co ON co.locale = c.locale
       CROSS JOIN LATERAL (
         SELECT CASE WHEN sn.consolidate THEN '' ELSE ':' || it.invoice_id END AS group_key,
-               pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                 'invoice_id', it.invoice_id, 'invoice_no', it.invoice_no,
-                 'issue_date', it.issue_date, 'due_date', it.due_date,
-                 'amount', it.amount, 'open_amount', it.open_amount, 'days_past_due', it.dpd)
-                 ORDER BY it.due_date, it.invoice_id) AS invoices
+               pg_catalog.jsonb_agg(ar.notice_invoice(it.invoice_id, it.invoice_no, it.issue_date, it.due_date,
+                                                      it.amount, it.open_amount, it.dpd, sn.currency, c.locale)
+                                    ORDER BY it.due_date, it.invoice_id) AS invoices,
+               pg_catalog.sum(it.open_amount) AS total, pg_catalog.count(*) AS n, pg_catalog.max(it.dpd) AS oldest
           FROM ar_dun_items it
          WHERE it.customer_id = sn.customer_id AND it.currency = sn.currency
            AND it.dpd >= CASE WHEN sn.offset_days > 0 THEN 1 ELSE sn.offset_days END

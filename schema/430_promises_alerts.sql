@@ -144,14 +144,14 @@ CREATE FUNCTION ar.collector_alert_data(customer_id bigint, as_of date) RETURNS 
   LANGUAGE sql STABLE
   SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT ar.dunning_notice_data(c, c.currency, as_of, COALESCE(o.overdue_total, 0), COALESCE(o.listed, '[]'))
+  SELECT ar.notice_data(c, c.currency, as_of, COALESCE(o.total, 0), COALESCE(o.listed, '[]'), COALESCE(o.total, 0),
+                        COALESCE(o.n, 0), o.oldest, ar.template_company(c.locale))
     FROM ar.customer c
     LEFT JOIN LATERAL (
-      SELECT pg_catalog.sum(x.open_amount) AS overdue_total,
-             pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-               'invoice_id', x.invoice_id, 'invoice_no', x.invoice_no, 'issue_date', x.issue_date,
-               'due_date', x.due_date, 'amount', x.amount, 'open_amount', x.open_amount,
-               'days_past_due', as_of - x.due_date)) AS listed
+      SELECT pg_catalog.sum(x.open_amount) AS total, pg_catalog.count(*) AS n, pg_catalog.max(as_of - x.due_date) AS oldest,
+             pg_catalog.jsonb_agg(ar.notice_invoice(x.invoice_id, x.invoice_no, x.issue_date, x.due_date, x.amount,
+                                                    x.open_amount, as_of - x.due_date, c.currency, c.locale)
+                                  ORDER BY x.due_date, x.invoice_id) AS listed
         FROM (SELECT i.* FROM ar.invoice i
                WHERE i.customer_id = c.customer_id AND i.status = 'open' AND i.currency = c.currency
                  AND i.due_date < as_of
