@@ -16,6 +16,8 @@ BEGIN
           USING ERRCODE = 'invalid_parameter_value',
                 HINT = 'Give the fees as comma-separated non-negative whole amounts, e.g. 0,110,220,330,440.';
       END IF;
+    WHEN 'default_buckets' THEN
+      PERFORM NEW.value::ar.aging_buckets;   -- 22P02 quoting the bad part
     WHEN 'match_auto_threshold' THEN
       IF NEW.value !~ '^\s*(0(\.\d+)?|1(\.0+)?)\s*$' OR NEW.value::numeric = 0 THEN
         RAISE EXCEPTION 'invalid match_auto_threshold "%"', NEW.value
