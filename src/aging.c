@@ -23,6 +23,7 @@
 #include "common/hashfn.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
+#include "nodes/primnodes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -303,7 +304,22 @@ typedef struct AgingSumState
 	/* The buckets argument as first seen, to recognise it on later rows. */
 	char		image[AGING_BUCKETS_SIZE(AGING_MAX_BOUNDS)];
 	uint32		image_len;
+	/* The buckets argument is a constant: nothing to compare on later rows. */
+	bool		constant;
 } AgingSumState;
+
+/* Is argument argno of the aggregate call a constant (or a NULL-free Const)? */
+static bool
+agg_arg_is_const(FunctionCallInfo fcinfo, int argno)
+{
+	Aggref	   *aggref = AggGetAggref(fcinfo);
+	TargetEntry *tle;
+
+	if (aggref == NULL || list_length(aggref->args) <= argno)
+		return false;
+	tle = list_nth_node(TargetEntry, aggref->args, argno);
+	return IsA(tle->expr, Const) && !((Const *) tle->expr)->constisnull;
+}
 
 static AgingSumState *
 state_new(MemoryContext ctx, const AgingBuckets *b)
@@ -311,8 +327,7 @@ state_new(MemoryContext ctx, const AgingBuckets *b)
 	AgingSumState *st = MemoryContextAllocZero(ctx, sizeof(AgingSumState));
 
 	check_stored(b);
-	st->sums.nbounds = b->nbounds;
-	memcpy(st->sums.bounds, b->bounds, sizeof(int32) * b->nbounds);
+	aging_sums_init(&st->sums, b->bounds, b->nbounds);
 	st->image_len = VARSIZE(b);
 	memcpy(st->image, b, VARSIZE(b));
 	return st;
@@ -403,22 +418,30 @@ pgr_aging_sum_transfn(PG_FUNCTION_ARGS)
 	aging_acc	v;
 	int			dscale;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "ar.aging_sum_transfn called in non-aggregate context");
 	if (PG_ARGISNULL(3))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("ar.aging_sum buckets must not be null"),
 				 errhint("Pass bucket bounds such as '30,60,90'::ar.aging_buckets.")));
 
-	raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(3));
 	if (PG_ARGISNULL(0))
+	{
+		if (!AggCheckCallContext(fcinfo, &aggctx))
+			elog(ERROR, "ar.aging_sum_transfn called in non-aggregate context");
 		st = state_new(aggctx, DatumGetAgingBuckets(PG_GETARG_DATUM(3)));
+		st->constant = agg_arg_is_const(fcinfo, 2);
+	}
 	else
 	{
+		/* A state exists only inside an aggregate. */
 		st = (AgingSumState *) PG_GETARG_POINTER(0);
-		/* Usually a constant: the same bytes as the first row's. */
-		if (unlikely(!VARATT_IS_4B_U(raw) || VARSIZE(raw) != st->image_len ||
+		/*
+		 * Buckets passed as a constant are the same on every row.  Anything
+		 * else is compared with the first row's bytes (a few words).
+		 */
+		raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(3));
+		if (!st->constant &&
+			unlikely(!VARATT_IS_4B_U(raw) || VARSIZE(raw) != st->image_len ||
 					 memcmp(raw, st->image, st->image_len) != 0))
 			check_same_buckets(st, PG_GETARG_DATUM(3));
 	}
@@ -427,7 +450,7 @@ pgr_aging_sum_transfn(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_POINTER(st);
 
-	idx = aging_index(st->sums.bounds, st->sums.nbounds, PG_GETARG_INT32(2));
+	idx = aging_sums_index(&st->sums, PG_GETARG_INT32(2));
 	amount = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(1));
 	if (likely(!VARATT_IS_EXTERNAL(amount) && !VARATT_IS_COMPRESSED(amount) &&
 			   aging_numeric_decode((const uint8_t *) VARDATA_ANY(amount),
@@ -435,6 +458,7 @@ pgr_aging_sum_transfn(PG_FUNCTION_ARGS)
 	{
 		if (unlikely(!aging_acc_add(&st->sums.sum[idx], v)))
 		{
+			AggCheckCallContext(fcinfo, &aggctx);
 			acc_flush(st, idx, aggctx);
 			st->sums.sum[idx] = v;
 		}
@@ -442,7 +466,10 @@ pgr_aging_sum_transfn(PG_FUNCTION_ARGS)
 			st->sums.dscale[idx] = dscale;
 	}
 	else
+	{
+		AggCheckCallContext(fcinfo, &aggctx);
 		exact_add(st, idx, PG_GETARG_NUMERIC(1), aggctx);
+	}
 
 	PG_RETURN_POINTER(st);
 }

@@ -308,6 +308,17 @@ aging_format_scaled(aging_acc value, int dscale, char *buf, size_t size)
 	return n;
 }
 
+void
+aging_sums_init(AgingSums *s, const int32_t *bounds, int nbounds)
+{
+	int			i;
+
+	memset(s, 0, sizeof(*s));
+	s->nbounds = nbounds;
+	for (i = 0; i < AGING_MAX_BOUNDS; i++)
+		s->bounds[i] = i < nbounds ? bounds[i] : AGING_BOUND_MAX;
+}
+
 /* ---------------------------------------------------------------------
  * Aggregate state codec.  Big-endian, explicit sizes.
  * --------------------------------------------------------------------- */
@@ -422,14 +433,18 @@ aging_state_decode(const uint8_t *in, size_t len, AgingSums *s,
 		snprintf(why, AGING_MSG_SIZE, "%zu bytes are too few for %lu bounds", len, (unsigned long) nb);
 		return false;
 	}
-	s->nbounds = (int) nb;
-	n = STATE_HEADER;
-	for (i = 0; i < (int) nb; i++, n += 4)
-		s->bounds[i] = (int32_t) get_u32(in + n);
-	if (aging_check(s->bounds, s->nbounds, NULL) != AGING_OK)
 	{
-		snprintf(why, AGING_MSG_SIZE, "bounds are not positive and ascending");
-		return false;
+		int32_t		b[AGING_MAX_BOUNDS];
+
+		n = STATE_HEADER;
+		for (i = 0; i < (int) nb; i++, n += 4)
+			b[i] = (int32_t) get_u32(in + n);
+		if (aging_check(b, (int) nb, NULL) != AGING_OK)
+		{
+			snprintf(why, AGING_MSG_SIZE, "bounds are not positive and ascending");
+			return false;
+		}
+		aging_sums_init(s, b, (int) nb);
 	}
 	for (i = 0; i < (int) nb + 2; i++)
 	{

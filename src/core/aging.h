@@ -167,13 +167,9 @@ typedef int64_t aging_acc;
 static inline bool
 aging_numeric_decode(const uint8_t *data, size_t len, aging_acc *value, int *dscale)
 {
-	static const aging_acc scale[AGING_MAX_WEIGHT + AGING_FRAC_NBASE + 1] = {
-		1, 10000, (aging_acc) 100000000,
-		(aging_acc) 1000000000000LL,
-#if AGING_INT128
-		(aging_acc) 10000000000000000LL,
-		(aging_acc) 10000000000000000LL * 10000,
-#endif
+	/* 10000^k for k = 0 .. AGING_MAX_WEIGHT + AGING_FRAC_NBASE, when < 2^64 */
+	static const uint64_t scale[5] = {
+		1, 10000, 100000000, 1000000000000ULL, 10000000000000000ULL
 	};
 	uint16_t	head;
 	size_t		off;
@@ -181,7 +177,7 @@ aging_numeric_decode(const uint8_t *data, size_t len, aging_acc *value, int *dsc
 	int			weight;
 	int			lowest;
 	bool		negative;
-	aging_acc	v = 0;
+	aging_acc	v;
 	size_t		i;
 
 	if (len < 2)
@@ -222,17 +218,44 @@ aging_numeric_decode(const uint8_t *data, size_t len, aging_acc *value, int *dsc
 	lowest = weight - (int) (ndigits - 1);
 	if (lowest < -AGING_FRAC_NBASE)
 		return false;
-	for (i = 0; i < ndigits; i++)
+	/* ndigits <= weight + 3 <= AGING_MAX_WEIGHT + 3 */
+	if (ndigits <= 4)
 	{
-		int16_t		d;
+		/* the usual case: fewer than 16 decimal digits, in 64 bits */
+		uint64_t	u = 0;
 
-		memcpy(&d, data + off + 2 * i, sizeof(d));
-		if (d < 0 || d > 9999)
-			return false;
-		v = v * 10000 + d;
+		for (i = 0; i < ndigits; i++)
+		{
+			int16_t		d;
+
+			memcpy(&d, data + off + 2 * i, sizeof(d));
+			if (d < 0 || d > 9999)
+				return false;
+			u = u * 10000 + (uint64_t) d;
+		}
+		v = (aging_acc) u;
 	}
-	/* ndigits <= weight + 3, so v * scale < 10^(4 * (weight + 3)). */
-	v *= scale[lowest + AGING_FRAC_NBASE];
+	else
+	{
+		v = 0;
+		for (i = 0; i < ndigits; i++)
+		{
+			int16_t		d;
+
+			memcpy(&d, data + off + 2 * i, sizeof(d));
+			if (d < 0 || d > 9999)
+				return false;
+			v = v * 10000 + d;
+		}
+	}
+	/*
+	 * To units of 10^-8: times 10000^(lowest + 2).  The result has
+	 * weight + 3 <= AGING_MAX_WEIGHT + 3 base-10000 digits, so it fits.
+	 */
+	if (lowest + AGING_FRAC_NBASE <= 4)
+		v *= (aging_acc) scale[lowest + AGING_FRAC_NBASE];
+	else
+		v *= (aging_acc) scale[4] * (aging_acc) scale[lowest + AGING_FRAC_NBASE - 4];
 	*value = negative ? -v : v;
 	return true;
 }
@@ -270,10 +293,33 @@ extern size_t aging_format_scaled(aging_acc value, int dscale, char *buf, size_t
 typedef struct AgingSums
 {
 	int			nbounds;
+	/* bounds[nbounds..] hold INT32_MAX, so short lists compare 8 at once */
 	int32_t		bounds[AGING_MAX_BOUNDS];
 	aging_acc	sum[AGING_MAX_BUCKETS];
 	int32_t		dscale[AGING_MAX_BUCKETS];
 } AgingSums;
+
+/* Start empty sums over these (valid) bounds. */
+extern void aging_sums_init(AgingSums *s, const int32_t *bounds, int nbounds);
+
+/*
+ * aging_index over sums made by aging_sums_init: up to 8 bounds, eight
+ * comparisons without a branch (the padding never compares true).
+ */
+static inline int
+aging_sums_index(const AgingSums *s, int32_t days)
+{
+	if (s->nbounds <= 8)
+	{
+		int			idx = (days > 0);
+		int			i;
+
+		for (i = 0; i < 8; i++)
+			idx += (days > s->bounds[i]);
+		return idx;
+	}
+	return aging_index(s->bounds, s->nbounds, days);
+}
 
 /* Serialized: magic, version, nbounds, bounds, then per bucket the
  * accumulator (16 bytes, two's complement, big-endian), the display scale
