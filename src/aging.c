@@ -364,6 +364,15 @@ check_same_buckets(AgingSumState *st, Datum d)
 		refuse_mixed_buckets(&st->sums, b->bounds, b->nbounds);
 }
 
+static void
+refuse_null_buckets(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			 errmsg("ar.aging_sum buckets must not be null"),
+			 errhint("Pass bucket bounds such as '30,60,90'::ar.aging_buckets.")));
+}
+
 /* exact[i] += n, the result kept in the aggregate context. */
 static void
 exact_add(AgingSumState *st, int i, Numeric n, MemoryContext aggctx)
@@ -412,42 +421,44 @@ pgr_aging_sum_transfn(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggctx;
 	AgingSumState *st;
-	struct varlena *raw;
 	struct varlena *amount;
 	int			idx;
 	aging_acc	v;
 	int			dscale;
 
-	if (PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("ar.aging_sum buckets must not be null"),
-				 errhint("Pass bucket bounds such as '30,60,90'::ar.aging_buckets.")));
-
-	if (PG_ARGISNULL(0))
-	{
-		if (!AggCheckCallContext(fcinfo, &aggctx))
-			elog(ERROR, "ar.aging_sum_transfn called in non-aggregate context");
-		st = state_new(aggctx, DatumGetAgingBuckets(PG_GETARG_DATUM(3)));
-		st->constant = agg_arg_is_const(fcinfo, 2);
-	}
-	else
+	if (likely(!PG_ARGISNULL(0)))
 	{
 		/* A state exists only inside an aggregate. */
 		st = (AgingSumState *) PG_GETARG_POINTER(0);
+
 		/*
 		 * Buckets passed as a constant are the same on every row.  Anything
 		 * else is compared with the first row's bytes (a few words).
 		 */
-		raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(3));
-		if (!st->constant &&
-			unlikely(!VARATT_IS_4B_U(raw) || VARSIZE(raw) != st->image_len ||
-					 memcmp(raw, st->image, st->image_len) != 0))
-			check_same_buckets(st, PG_GETARG_DATUM(3));
+		if (unlikely(!st->constant))
+		{
+			struct varlena *raw;
+
+			if (PG_ARGISNULL(3))
+				refuse_null_buckets();
+			raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(3));
+			if (!VARATT_IS_4B_U(raw) || VARSIZE(raw) != st->image_len ||
+				memcmp(raw, st->image, st->image_len) != 0)
+				check_same_buckets(st, PG_GETARG_DATUM(3));
+		}
+	}
+	else
+	{
+		if (!AggCheckCallContext(fcinfo, &aggctx))
+			elog(ERROR, "ar.aging_sum_transfn called in non-aggregate context");
+		if (PG_ARGISNULL(3))
+			refuse_null_buckets();
+		st = state_new(aggctx, DatumGetAgingBuckets(PG_GETARG_DATUM(3)));
+		st->constant = agg_arg_is_const(fcinfo, 2);
 	}
 
 	/* NULL amounts are ignored, and so are rows without days past due. */
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	if (unlikely(PG_ARGISNULL(1) || PG_ARGISNULL(2)))
 		PG_RETURN_POINTER(st);
 
 	idx = aging_sums_index(&st->sums, PG_GETARG_INT32(2));

@@ -233,6 +233,16 @@ aging_numeric_decode(const uint8_t *data, size_t len, aging_acc *value, int *dsc
 				return false;
 			u = u * 10000 + (uint64_t) d;
 		}
+		/*
+		 * To units of 10^-8 in one 64 x 64 -> 128-bit multiply: u < 10^16
+		 * and the factor 10000^(lowest + 2) <= 10000^4.
+		 */
+		if (lowest + AGING_FRAC_NBASE <= 4)
+		{
+			v = (aging_acc) u * (aging_acc) scale[lowest + AGING_FRAC_NBASE];
+			*value = negative ? -v : v;
+			return true;
+		}
 		v = (aging_acc) u;
 	}
 	else
@@ -293,8 +303,7 @@ extern size_t aging_format_scaled(aging_acc value, int dscale, char *buf, size_t
 typedef struct AgingSums
 {
 	int			nbounds;
-	/* bounds[nbounds..] hold INT32_MAX, so short lists compare 8 at once */
-	int32_t		bounds[AGING_MAX_BOUNDS];
+	int32_t		bounds[AGING_MAX_BOUNDS];	/* unused ones hold INT32_MAX */
 	aging_acc	sum[AGING_MAX_BUCKETS];
 	int32_t		dscale[AGING_MAX_BUCKETS];
 } AgingSums;
@@ -303,21 +312,12 @@ typedef struct AgingSums
 extern void aging_sums_init(AgingSums *s, const int32_t *bounds, int nbounds);
 
 /*
- * aging_index over sums made by aging_sums_init: up to 8 bounds, eight
- * comparisons without a branch (the padding never compares true).
+ * aging_index for the aggregate's hot path: the same answer, with the
+ * common short lists counted inline.
  */
 static inline int
 aging_sums_index(const AgingSums *s, int32_t days)
 {
-	if (s->nbounds <= 8)
-	{
-		int			idx = (days > 0);
-		int			i;
-
-		for (i = 0; i < 8; i++)
-			idx += (days > s->bounds[i]);
-		return idx;
-	}
 	return aging_index(s->bounds, s->nbounds, days);
 }
 
