@@ -73,37 +73,42 @@ CREATE FUNCTION ar.customer_aging_at(at_time timestamptz)
                  bucket_labels text[], bucket_amounts numeric[])
   LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-  SELECT c.customer_id, c.customer_code, c.name, c.segment, c.collector, g.currency,
+  -- Grouped by every customer column the function returns, so that a
+  -- filter on any of them (customer_code in a BI tool) is applied before
+  -- the aggregation and reaches the indexes.
+  SELECT g.customer_id, g.customer_code, g.name, g.segment, g.collector, g.currency,
          g.std[1], g.std[2], g.std[3], g.std[4], g.std[5],
          g.total_open, g.overdue_total, g.oldest, g.items, g.cash, g.credits,
          g.total_open - g.cash - g.credits,
          l.labels,
          COALESCE(g.custom, pg_catalog.array_fill(0::numeric, ARRAY[pg_catalog.cardinality(l.labels)]))
-    FROM (SELECT x.customer_id, x.currency,
-                 COALESCE(ar.aging_sum(x.amount, x.days, '30,60,90') FILTER (WHERE x.src = 1),
+    FROM (SELECT c.customer_id, c.customer_code, c.name, c.segment, c.collector, x.currency,
+                 COALESCE(ar.aging_sum(x.amount, d.days, '30,60,90') FILTER (WHERE x.src = 1),
                           '{0,0,0,0,0}') AS std,
-                 ar.aging_sum(x.amount, x.days,
+                 ar.aging_sum(x.amount, d.days,
                               (SELECT ar.setting_value('default_buckets')::ar.aging_buckets))
                    FILTER (WHERE x.src = 1) AS custom,
                  COALESCE(pg_catalog.sum(x.amount) FILTER (WHERE x.src = 1), 0) AS total_open,
-                 COALESCE(pg_catalog.sum(x.amount) FILTER (WHERE x.src = 1 AND x.days > 0), 0) AS overdue_total,
-                 pg_catalog.max(x.days) FILTER (WHERE x.src = 1) AS oldest,
+                 COALESCE(pg_catalog.sum(x.amount) FILTER (WHERE x.src = 1 AND d.days > 0), 0) AS overdue_total,
+                 pg_catalog.max(d.days) FILTER (WHERE x.src = 1) AS oldest,
                  pg_catalog.count(*) FILTER (WHERE x.src = 1)::integer AS items,
                  COALESCE(pg_catalog.sum(x.amount) FILTER (WHERE x.src = 2), 0) AS cash,
                  COALESCE(pg_catalog.sum(x.amount) FILTER (WHERE x.src = 3), 0) AS credits
-            FROM (SELECT 1 AS src, o.customer_id, o.currency, o.open_amount AS amount, o.days_past_due AS days
-                    FROM ar.open_items_at(at_time) o
+            FROM ar.customer c
+            JOIN (SELECT 1 AS src, i.customer_id, i.currency, i.open_amount AS amount, i.due_date
+                    FROM ar.invoice i
+                   WHERE i.status = 'open'
                   UNION ALL
-                  SELECT 2, p.customer_id, p.currency, p.unapplied_amount, NULL
+                  SELECT 2, p.customer_id, p.currency, p.unapplied_amount, NULL::date
                     FROM ar.payment p
                    WHERE p.status = 'received' AND p.customer_id IS NOT NULL AND p.unapplied_amount > 0
                   UNION ALL
-                  SELECT 3, n.customer_id, n.currency, n.unapplied_amount, NULL
+                  SELECT 3, n.customer_id, n.currency, n.unapplied_amount, NULL::date
                     FROM ar.credit_note n
-                   WHERE n.unapplied_amount > 0) x
-           GROUP BY x.customer_id, x.currency) g
+                   WHERE n.unapplied_amount > 0) x ON x.customer_id = c.customer_id
+           CROSS JOIN LATERAL (SELECT (at_time AT TIME ZONE c.time_zone)::date - x.due_date AS days) d
+           GROUP BY c.customer_id, c.customer_code, c.name, c.segment, c.collector, x.currency) g
    CROSS JOIN (SELECT ar.aging_labels(ar.setting_value('default_buckets')::ar.aging_buckets) AS labels) l
-    JOIN ar.customer c ON c.customer_id = g.customer_id
 $$;
 COMMENT ON FUNCTION ar.customer_aging_at(timestamptz) IS
   'Rows of ar.v_aging as they would read at the instant at_time: current balances, days past due counted to each customer''s local date at that instant';
@@ -179,11 +184,11 @@ AS $$
                     FROM ar.open_items_at(at_time) o
                   UNION ALL
                   SELECT CASE WHEN p.customer_id IS NULL THEN 4 ELSE 2 END, p.customer_id, p.currency,
-                         p.unapplied_amount, NULL
+                         p.unapplied_amount, NULL::integer
                     FROM ar.payment p
                    WHERE p.status = 'received' AND p.unapplied_amount > 0
                   UNION ALL
-                  SELECT 3, n.customer_id, n.currency, n.unapplied_amount, NULL
+                  SELECT 3, n.customer_id, n.currency, n.unapplied_amount, NULL::integer
                     FROM ar.credit_note n
                    WHERE n.unapplied_amount > 0) x
            GROUP BY x.currency) g
@@ -263,33 +268,43 @@ BEGIN
   out_labels := ar.aging_labels(buckets) || ARRAY['unapplied_cash', 'open_credits'];
   zeros := array_fill(0::numeric, ARRAY[cardinality(out_labels) - 2]);
 
+  -- One stream of signed amounts, aggregated once per group: each invoice
+  -- issued by as_of, minus each allocation in force then, in the invoice's
+  -- bucket; each payment and credit note, minus its allocations in force.
+  -- Summing allocations per document first would cost a numeric sum() per
+  -- invoice; streaming them costs one row each.
   RETURN QUERY
-  WITH active AS MATERIALIZED (
+  WITH inv AS NOT MATERIALIZED (
+    SELECT i.invoice_id, i.customer_id, i.currency, i.amount,
+           as_of - CASE WHEN age_by = 'issue_date' THEN i.issue_date ELSE i.due_date END AS days
+      FROM ar.invoice i
+     WHERE i.issue_date <= as_of AND i.status <> 'void'
+  ), act AS NOT MATERIALIZED (
     -- Allocations in force at the end of as_of.
     SELECT a.invoice_id, a.payment_id, a.credit_note_id, a.kind, a.amount
       FROM ar.allocation a
      WHERE a.applied_on <= as_of AND (a.reversed_on IS NULL OR a.reversed_on > as_of)
   ), items AS (
-    SELECT 1 AS src, i.customer_id, i.currency, i.amount - COALESCE(s.applied, 0) AS amount,
-           as_of - CASE WHEN age_by = 'issue_date' THEN i.issue_date ELSE i.due_date END AS days
-      FROM ar.invoice i
-      LEFT JOIN (SELECT t.invoice_id, sum(t.amount) AS applied FROM active t GROUP BY t.invoice_id) s
-        ON s.invoice_id = i.invoice_id
-     WHERE i.issue_date <= as_of AND i.status <> 'void'
+    SELECT 1 AS src, v.customer_id, v.currency, v.amount, v.days FROM inv v
     UNION ALL
-    SELECT 2, p.customer_id, p.currency, p.amount - COALESCE(s.applied, 0), NULL
+    SELECT 1, v.customer_id, v.currency, -t.amount, v.days
+      FROM act t JOIN inv v ON v.invoice_id = t.invoice_id
+    UNION ALL
+    SELECT 2, p.customer_id, p.currency, p.amount, NULL::integer
       FROM ar.payment p
-      LEFT JOIN (SELECT t.payment_id, sum(t.amount) AS applied FROM active t
-                  WHERE t.kind = 'payment' GROUP BY t.payment_id) s
-        ON s.payment_id = p.payment_id
      WHERE p.received_on <= as_of AND p.status = 'received'
     UNION ALL
-    SELECT 3, n.customer_id, n.currency, n.amount - COALESCE(s.applied, 0), NULL
+    SELECT 2, p.customer_id, p.currency, -t.amount, NULL::integer
+      FROM act t JOIN ar.payment p ON p.payment_id = t.payment_id
+     WHERE t.kind = 'payment' AND p.received_on <= as_of AND p.status = 'received'
+    UNION ALL
+    SELECT 3, n.customer_id, n.currency, n.amount, NULL::integer
       FROM ar.credit_note n
-      LEFT JOIN (SELECT t.credit_note_id, sum(t.amount) AS applied FROM active t
-                  WHERE t.kind = 'credit_note' GROUP BY t.credit_note_id) s
-        ON s.credit_note_id = n.credit_note_id
      WHERE n.issue_date <= as_of
+    UNION ALL
+    SELECT 3, n.customer_id, n.currency, -t.amount, NULL::integer
+      FROM act t JOIN ar.credit_note n ON n.credit_note_id = t.credit_note_id
+     WHERE t.kind = 'credit_note' AND n.issue_date <= as_of
   )
   SELECT g.k, g.cur, out_labels,
          COALESCE(g.aged, zeros) || ARRAY[g.cash, g.credits],
@@ -308,8 +323,9 @@ BEGIN
                  COALESCE(sum(it.amount) FILTER (WHERE it.src = 3), 0) AS credits
             FROM items it
             LEFT JOIN ar.customer c ON c.customer_id = it.customer_id
-           WHERE it.amount > 0
            GROUP BY 1, 2) g
+   -- Groups with nothing open then are left out.
+   WHERE COALESCE(g.aged, zeros) <> zeros OR g.cash <> 0 OR g.credits <> 0
    ORDER BY g.cur, g.k NULLS LAST;
 END
 $$;
