@@ -32,6 +32,6 @@ SELECT customer_code AS customer, currency AS cur, current, d1_30, d31_60, d61_9
        net_balance AS net
   FROM ar.v_aging ORDER BY currency, customer_code;
 
-\echo 'The same book as it stood at the end of October (ar.aging_report), in weekly buckets:'
+\echo 'The same book as it stood at the end of October (ar.aging_report), in finer buckets (7, 14, 30, 60 days):'
 SELECT group_key AS customer, currency AS cur, labels, amounts, total
   FROM ar.aging_report(date '2026-10-31', '7,14,30,60');

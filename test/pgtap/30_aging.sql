@@ -4,7 +4,7 @@
 -- book computed by hand in time zones near midnight, and ar.aging_report
 -- at past dates around a payment and its reversal.
 BEGIN;
-SELECT plan(123);
+SELECT plan(125);
 
 -- Text I/O ----------------------------------------------------------------------
 SELECT is('30,60,90'::ar.aging_buckets::text, '30,60,90', 'canonical text is kept');
@@ -367,7 +367,7 @@ SELECT is_empty('SELECT * FROM ar.verify_ledger()', 'the ledger holds after the 
 -- aging_report: the book at past dates ---------------------------------------------
 -- AG-K5: invoice AG-R1 (100,000, due 2026-06-30) paid on 2026-07-10 by a
 -- payment whose allocation is reversed with effect from 2026-07-20 (the
--- transfer bounced); invoice AG-R2 (50,000, due 2026-07-31) of which a credit
+-- allocation was a mistake); invoice AG-R2 (50,000, due 2026-07-31) of which a credit
 -- note of 30,000 covers 20,000 from 2026-07-05.
 INSERT INTO ar.customer (customer_code, name, segment, collector) VALUES ('AG-K5', '過去株式会社', 'smb', 'alice');
 INSERT INTO ar.invoice (customer_id, invoice_no, issue_date, due_date, amount)
@@ -384,7 +384,7 @@ SELECT customer_id, 'AG-CNR1', date '2026-07-05', 30000 FROM ar.customer WHERE c
 INSERT INTO ar.allocation (invoice_id, kind, credit_note_id, amount, applied_on)
 SELECT i.invoice_id, 'credit_note', n.credit_note_id, 20000, date '2026-07-05'
   FROM ar.invoice i, ar.credit_note n WHERE i.invoice_no = 'AG-R2' AND n.credit_note_no = 'AG-CNR1';
-UPDATE ar.allocation SET reversed_on = date '2026-07-20', reversal_reason = 'transfer bounced'
+UPDATE ar.allocation SET reversed_on = date '2026-07-20', reversal_reason = 'applied to the wrong invoice'
  WHERE payment_id = (SELECT payment_id FROM ar.payment WHERE bank_ref = 'AG-PR1');
 
 SELECT is_empty($$SELECT * FROM ar.aging_report('2026-05-31') WHERE group_key = 'AG-K5'$$,
@@ -418,8 +418,18 @@ SELECT results_eq($$SELECT group_key, total FROM ar.aging_report('2026-07-20', '
                   $$VALUES ('alice', 130000::numeric)$$, 'grouped by collector');
 SELECT results_eq($$SELECT group_key, amounts FROM ar.aging_report('2026-07-20', '30,60,90', 'currency')$$,
                   $$VALUES ('JPY', '{30000,100000,0,0,0,100000,10000}'::numeric[])$$, 'grouped by currency');
+-- The freed payment settles the rest of AG-R2 from 2026-07-21.
+INSERT INTO ar.allocation (invoice_id, kind, payment_id, amount, applied_on)
+SELECT i.invoice_id, 'payment', p.payment_id, 30000, date '2026-07-21'
+  FROM ar.invoice i, ar.payment p WHERE i.invoice_no = 'AG-R2' AND p.bank_ref = 'AG-PR1';
+SELECT results_eq($$SELECT amounts, total FROM ar.aging_report('2026-07-20') WHERE group_key = 'AG-K5'$$,
+                  $$VALUES ('{30000,100000,0,0,0,100000,10000}'::numeric[], 130000::numeric)$$,
+                  'a later allocation does not change an earlier date');
+SELECT results_eq($$SELECT amounts, total FROM ar.aging_report('2026-07-21') WHERE group_key = 'AG-K5'$$,
+                  $$VALUES ('{0,100000,0,0,0,70000,10000}'::numeric[], 100000::numeric)$$,
+                  'as of 2026-07-21: the payment, freed by the reversal, settles R2; the rest stays unapplied');
 SELECT results_eq($$SELECT group_key, currency, total FROM ar.aging_report('2026-12-01', '30,60,90', 'total')$$,
-                  $$VALUES ('total', 'JPY'::char(3), 1130000::numeric), ('total', 'USD', 1600.45)$$,
+                  $$VALUES ('total', 'JPY'::char(3), 1100000::numeric), ('total', 'USD', 1600.45)$$,
                   'grouped in total: one row per currency');
 SELECT results_eq($$SELECT group_key, amounts FROM ar.aging_report('2026-12-01') WHERE currency = 'JPY' AND group_key IS DISTINCT FROM 'AG-K5'$$,
                   $$VALUES ('AG-K1', '{100000,200000,250000,50000,400000,30000,10000}'::numeric[]),
