@@ -88,6 +88,13 @@ run_setting 0 SUM FILTER AGING FILTERD AGINGD
 run_setting 2 SUM FILTER AGING
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
+# How the 2-worker plan divides the rows: the parallel scan's rows per worker
+# from EXPLAIN ANALYZE VERBOSE; the leader took the rest.
+explain=$("${PSQL[@]}" -At -c "SET max_parallel_workers_per_gather = 2" -c "EXPLAIN (ANALYZE, VERBOSE, COSTS OFF) $Q_AGING")
+mapfile -t worker_rows < <(awk '/Parallel Seq Scan/ {f = 1} f && /Worker [0-9]+: / {match($0, /rows=[0-9]+/); print substr($0, RSTART + 5, RLENGTH - 5)}' <<<"$explain")
+split="leader $(( ROWS - ${worker_rows[0]:-0} - ${worker_rows[1]:-0} ))"
+for ((r = 0; r < ${#worker_rows[@]}; r++)); do split+=", worker $r ${worker_rows[$r]}"; done
+
 med() { tr ' ' '\n' <<<"${t[$1,$2]}" | grep . | median; }
 rng() { tr ' ' '\n' <<<"${t[$1,$2]}" | grep . | spread; }
 cmed() { tr ' ' '\n' <<<"${c[$1,$2]}" | grep . | median; }
@@ -118,7 +125,8 @@ brackets. Load average (1/5/15 min) before: $load_before; after: $load_after.
 | FILTER sums / aging_sum | **$(ratio "$f0" "$a0")x** | **$(ratio "$cf" "$ca")x** | at least 2x |
 | aging_sum / bare sum | **$(ratio "$a0" "$s0")x** | **$(ratio "$ca" "$cs")x** | at most 1.25x |
 
-- aging_sum parallel speed-up (wall, 1 worker / 2 workers): **$(ratio "$a0" "$a2")x**; $par_note
+- aging_sum parallel speed-up (wall, 1 worker / 2 workers): **$(ratio "$a0" "$a2")x**; $par_note;
+  rows aggregated per process in one 2-worker run: $split
 
 With days past due computed from a due date (\`date '2026-11-23' - due_date\`), as a
 report over invoices does, single worker:

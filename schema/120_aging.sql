@@ -138,7 +138,7 @@ COMMENT ON FUNCTION ar.aging_sum_final(internal) IS
 CREATE AGGREGATE ar.aging_sum(amount numeric, days_past_due integer, buckets ar.aging_buckets) (
   SFUNC = ar.aging_sum_transfn,
   STYPE = internal,
-  SSPACE = 1200,
+  SSPACE = 1248,
   FINALFUNC = ar.aging_sum_final,
   COMBINEFUNC = ar.aging_sum_combine,
   SERIALFUNC = ar.aging_sum_serialize,

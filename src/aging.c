@@ -308,7 +308,7 @@ typedef struct AgingSumState
 	bool		constant;
 } AgingSumState;
 
-/* Is argument argno of the aggregate call a constant (or a NULL-free Const)? */
+/* Is argument argno of the aggregate call a non-NULL constant? */
 static bool
 agg_arg_is_const(FunctionCallInfo fcinfo, int argno)
 {
