@@ -416,45 +416,83 @@ acc_flush(AgingSumState *st, int i, MemoryContext aggctx)
 	st->sums.sum[i] = 0;
 }
 
+/*
+ * The per-row path of ar.aging_sum is pgr_aging_sum_transfn alone; what
+ * happens once per group or for unusual values lives in the functions
+ * below, kept out of line so that the hot function stays small.
+ */
+
+/* First row of a group: make the state. */
+static pg_noinline AgingSumState *
+transfn_first_row(FunctionCallInfo fcinfo)
+{
+	MemoryContext aggctx;
+	AgingSumState *st;
+
+	if (!AggCheckCallContext(fcinfo, &aggctx))
+		elog(ERROR, "ar.aging_sum_transfn called in non-aggregate context");
+	if (PG_ARGISNULL(3))
+		refuse_null_buckets();
+	st = state_new(aggctx, DatumGetAgingBuckets(PG_GETARG_DATUM(3)));
+	st->constant = agg_arg_is_const(fcinfo, 2);
+	return st;
+}
+
+/* Buckets that are not a constant: same bytes as the first row's? */
+static pg_noinline void
+transfn_check_buckets(FunctionCallInfo fcinfo, AgingSumState *st)
+{
+	struct varlena *raw;
+
+	if (PG_ARGISNULL(3))
+		refuse_null_buckets();
+	raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(3));
+	if (!VARATT_IS_4B_U(raw) || VARSIZE(raw) != st->image_len ||
+		memcmp(raw, st->image, st->image_len) != 0)
+		check_same_buckets(st, PG_GETARG_DATUM(3));
+}
+
+/* The accumulator of bucket idx would overflow: move it to the exact part. */
+static pg_noinline void
+transfn_overflow(FunctionCallInfo fcinfo, AgingSumState *st, int idx, aging_acc v, int dscale)
+{
+	MemoryContext aggctx;
+
+	AggCheckCallContext(fcinfo, &aggctx);
+	acc_flush(st, idx, aggctx);
+	st->sums.sum[idx] = v;
+	if (dscale > st->sums.dscale[idx])
+		st->sums.dscale[idx] = dscale;
+}
+
+/* An amount the fast path cannot take: add it exactly. */
+static pg_noinline void
+transfn_exact(FunctionCallInfo fcinfo, AgingSumState *st, int idx)
+{
+	MemoryContext aggctx;
+
+	AggCheckCallContext(fcinfo, &aggctx);
+	exact_add(st, idx, PG_GETARG_NUMERIC(1), aggctx);
+}
+
 Datum
 pgr_aging_sum_transfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx;
 	AgingSumState *st;
 	struct varlena *amount;
 	int			idx;
 	aging_acc	v;
 	int			dscale;
 
-	if (likely(!PG_ARGISNULL(0)))
+	if (unlikely(PG_ARGISNULL(0)))
+		st = transfn_first_row(fcinfo);
+	else
 	{
 		/* A state exists only inside an aggregate. */
 		st = (AgingSumState *) PG_GETARG_POINTER(0);
-
-		/*
-		 * Buckets passed as a constant are the same on every row.  Anything
-		 * else is compared with the first row's bytes (a few words).
-		 */
+		/* Buckets passed as a constant are the same on every row. */
 		if (unlikely(!st->constant))
-		{
-			struct varlena *raw;
-
-			if (PG_ARGISNULL(3))
-				refuse_null_buckets();
-			raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(3));
-			if (!VARATT_IS_4B_U(raw) || VARSIZE(raw) != st->image_len ||
-				memcmp(raw, st->image, st->image_len) != 0)
-				check_same_buckets(st, PG_GETARG_DATUM(3));
-		}
-	}
-	else
-	{
-		if (!AggCheckCallContext(fcinfo, &aggctx))
-			elog(ERROR, "ar.aging_sum_transfn called in non-aggregate context");
-		if (PG_ARGISNULL(3))
-			refuse_null_buckets();
-		st = state_new(aggctx, DatumGetAgingBuckets(PG_GETARG_DATUM(3)));
-		st->constant = agg_arg_is_const(fcinfo, 2);
+			transfn_check_buckets(fcinfo, st);
 	}
 
 	/* NULL amounts are ignored, and so are rows without days past due. */
@@ -467,20 +505,16 @@ pgr_aging_sum_transfn(PG_FUNCTION_ARGS)
 			   aging_numeric_decode((const uint8_t *) VARDATA_ANY(amount),
 									VARSIZE_ANY_EXHDR(amount), &v, &dscale)))
 	{
-		if (unlikely(!aging_acc_add(&st->sums.sum[idx], v)))
+		if (likely(aging_acc_add(&st->sums.sum[idx], v)))
 		{
-			AggCheckCallContext(fcinfo, &aggctx);
-			acc_flush(st, idx, aggctx);
-			st->sums.sum[idx] = v;
+			if (dscale > st->sums.dscale[idx])
+				st->sums.dscale[idx] = dscale;
 		}
-		if (dscale > st->sums.dscale[idx])
-			st->sums.dscale[idx] = dscale;
+		else
+			transfn_overflow(fcinfo, st, idx, v, dscale);
 	}
 	else
-	{
-		AggCheckCallContext(fcinfo, &aggctx);
-		exact_add(st, idx, PG_GETARG_NUMERIC(1), aggctx);
-	}
+		transfn_exact(fcinfo, st, idx);
 
 	PG_RETURN_POINTER(st);
 }

@@ -35,6 +35,12 @@
 /* Longest canonical text: 32 bounds of 10 digits and 31 commas, and a NUL. */
 #define AGING_TEXT_SIZE		(AGING_MAX_BOUNDS * 11 + 1)
 #define AGING_MSG_SIZE		256
+
+#if defined(__GNUC__) || defined(__clang__)
+#define likely_aging(x)		__builtin_expect((x) != 0, 1)
+#else
+#define likely_aging(x)		(x)
+#endif
 /* At most this many bytes of an offending part are quoted in a message. */
 #define AGING_QUOTE_MAX		40
 
@@ -223,22 +229,29 @@ aging_numeric_decode(const uint8_t *data, size_t len, aging_acc *value, int *dsc
 	{
 		/* the usual case: fewer than 16 decimal digits, in 64 bits */
 		uint64_t	u = 0;
+		int64_t		r;
 
 		for (i = 0; i < ndigits; i++)
 		{
-			int16_t		d;
+			uint16_t	d;
 
 			memcpy(&d, data + off + 2 * i, sizeof(d));
-			if (d < 0 || d > 9999)
+			if (d > 9999)
 				return false;
-			u = u * 10000 + (uint64_t) d;
+			u = u * 10000 + d;
 		}
 		/*
-		 * To units of 10^-8 in one 64 x 64 -> 128-bit multiply: u < 10^16
-		 * and the factor 10000^(lowest + 2) <= 10000^4.
+		 * To units of 10^-8: times 10000^(lowest + 2).  Amounts below about
+		 * 9 * 10^10 stay in 64 bits; larger ones take one 128-bit multiply.
 		 */
 		if (lowest + AGING_FRAC_NBASE <= 4)
 		{
+			if (likely_aging(!__builtin_mul_overflow((int64_t) u,
+													 (int64_t) scale[lowest + AGING_FRAC_NBASE], &r)))
+			{
+				*value = negative ? -(aging_acc) r : (aging_acc) r;
+				return true;
+			}
 			v = (aging_acc) u * (aging_acc) scale[lowest + AGING_FRAC_NBASE];
 			*value = negative ? -v : v;
 			return true;
