@@ -22,6 +22,8 @@ BEGIN
           USING ERRCODE = 'invalid_parameter_value',
                 HINT = 'Use JP, JP-BANK, WEEKENDS or a calendar declared in ar.calendar.';
       END IF;
+    WHEN 'default_buckets' THEN
+      PERFORM NEW.value::ar.aging_buckets;   -- 22P02 quoting the bad part
     WHEN 'match_auto_threshold' THEN
       IF NEW.value !~ '^\s*(0(\.\d+)?|1(\.0+)?)\s*$' OR NEW.value::numeric = 0 THEN
         RAISE EXCEPTION 'invalid match_auto_threshold "%"', NEW.value
