@@ -374,11 +374,17 @@ BEGIN
     JOIN ar_dun_items it ON it.customer_id = d.customer_id AND it.currency = d.currency AND it.dpd >= 1
    WHERE d.decision = 'sent' AND i.invoice_id = it.invoice_id AND i.dunning_level < d.step_no;
 
+  -- A pause is written once per episode, step and reason, not on every day
+  -- it lasts (the run's result still lists it).
   INSERT INTO ar.dunning_event (customer_id, episode_id, policy_id, as_of, decision, step_no, channel, template,
                                 reason, days_past_due, overdue_amount, notification_id, task_id, invoice_id)
   SELECT d.customer_id, d.episode_id, d.policy_id, as_of, d.decision, d.step_no, d.channel, d.template,
          d.reason, d.days_past_due, d.overdue_amount, d.notification_id, d.task_id, d.invoice_id
     FROM ar_dun_decision d
+   WHERE d.decision <> 'paused'
+      OR NOT EXISTS (SELECT 1 FROM ar.dunning_event e
+                      WHERE e.episode_id = d.episode_id AND e.step_no = d.step_no
+                        AND e.decision = 'paused' AND e.reason = d.reason)
    ORDER BY d.customer_id, d.step_no NULLS FIRST;
 
   RETURN QUERY
