@@ -51,10 +51,20 @@ COMMENT ON FUNCTION ar.tg_seed_guard() IS
 -- Audit log: append-only record of every change to ledger tables.
 ------------------------------------------------------------------------------
 
+-- The role acting for the session: the role set with SET ROLE, else the
+-- login role.  (Inside the audit triggers, which are SECURITY DEFINER so that
+-- no user needs to write the audit log, CURRENT_USER would be the owner.)
+CREATE FUNCTION ar.acting_role() RETURNS text
+  LANGUAGE sql STABLE PARALLEL SAFE
+  RETURN CASE WHEN pg_catalog.current_setting('role') IN ('none', '') THEN SESSION_USER::text
+              ELSE pg_catalog.current_setting('role') END;
+COMMENT ON FUNCTION ar.acting_role() IS
+  'The role acting for the session (SET ROLE, else the login role); recorded as the actor of audit rows';
+
 CREATE TABLE ar.audit_log (
   audit_id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   at         timestamptz NOT NULL DEFAULT pg_catalog.now(),
-  actor      text NOT NULL DEFAULT CURRENT_USER,
+  actor      text NOT NULL DEFAULT ar.acting_role(),
   table_name text NOT NULL,
   op         text NOT NULL CHECK (op IN ('INSERT', 'UPDATE', 'DELETE')),
   row_id     bigint NOT NULL,
@@ -67,7 +77,7 @@ COMMENT ON TABLE ar.audit_log IS
   'Append-only audit trail of every insert, update and delete on the ledger tables, written by triggers';
 COMMENT ON COLUMN ar.audit_log.audit_id IS 'Surrogate key, increasing in write order';
 COMMENT ON COLUMN ar.audit_log.at IS 'Start time of the transaction that made the change';
-COMMENT ON COLUMN ar.audit_log.actor IS 'Role that made the change (current_user)';
+COMMENT ON COLUMN ar.audit_log.actor IS 'Role that made the change (the SET ROLE role, else the login role)';
 COMMENT ON COLUMN ar.audit_log.table_name IS 'Table changed, without schema (all are in ar)';
 COMMENT ON COLUMN ar.audit_log.op IS 'INSERT, UPDATE or DELETE';
 COMMENT ON COLUMN ar.audit_log.row_id IS 'Primary key of the changed row (customer_id, invoice_id, ...)';
@@ -94,8 +104,10 @@ CREATE FUNCTION ar.is_restoring_row(created_at timestamptz) RETURNS boolean
 COMMENT ON FUNCTION ar.is_restoring_row(timestamptz) IS
   'True for a row written by a superuser with a created_at before the current transaction, as pg_restore does (internal)';
 
+-- SECURITY DEFINER: writers of the ledger need no right on the audit log,
+-- so nobody but the owner can put a row there by hand.
 CREATE FUNCTION ar.tg_audit() RETURNS trigger
-  LANGUAGE plpgsql
+  LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN

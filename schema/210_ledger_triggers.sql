@@ -478,8 +478,9 @@ COMMENT ON FUNCTION ar.raise_balance_error(text, text, numeric, numeric) IS
 -- closed_on.  These maintenance UPDATEs do not fire the documents' BEFORE
 -- row triggers (see the WHEN clauses of the *_check_update triggers), which
 -- is why they maintain status themselves.
+-- SECURITY DEFINER because it writes the audit log (see ar.tg_audit).
 CREATE FUNCTION ar.tg_allocation_apply() RETURNS trigger
-  LANGUAGE plpgsql
+  LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
