@@ -81,8 +81,8 @@ COMMENT ON COLUMN ar.audit_log.actor IS 'Role that made the change (the SET ROLE
 COMMENT ON COLUMN ar.audit_log.table_name IS 'Table changed, without schema (all are in ar)';
 COMMENT ON COLUMN ar.audit_log.op IS 'INSERT, UPDATE or DELETE';
 COMMENT ON COLUMN ar.audit_log.row_id IS 'Primary key of the changed row (customer_id, invoice_id, ...)';
-COMMENT ON COLUMN ar.audit_log.old IS 'Row before the change (NULL for INSERT)';
-COMMENT ON COLUMN ar.audit_log.new IS 'Row after the change (NULL for DELETE)';
+COMMENT ON COLUMN ar.audit_log.old IS 'DELETE: the row removed; UPDATE: the old values of the columns that changed; NULL for INSERT';
+COMMENT ON COLUMN ar.audit_log.new IS 'INSERT: the row added; UPDATE: the new values of the columns that changed; NULL for DELETE';
 COMMENT ON COLUMN ar.audit_log.txid IS 'Transaction id; groups the changes of one call';
 
 -- Statement-level audit triggers with transition tables: one set-based
@@ -121,12 +121,18 @@ BEGIN
        AND pg_catalog.current_setting('is_superuser') = 'on' THEN
       RETURN NULL;
     END IF;
+    -- An update is recorded by the columns it changed: old and new values.
     INSERT INTO ar.audit_log (table_name, op, row_id, old, new)
-    SELECT TG_TABLE_NAME, 'UPDATE', (o.j ->> TG_ARGV[0])::bigint, o.j, n.j
+    SELECT TG_TABLE_NAME, 'UPDATE', (o.j ->> TG_ARGV[0])::bigint, d.old_values, d.new_values
       FROM (SELECT pg_catalog.to_jsonb(r) AS j FROM old_rows r OFFSET 0) o
       JOIN (SELECT pg_catalog.to_jsonb(r) AS j FROM new_rows r OFFSET 0) n
         ON (o.j -> TG_ARGV[0]) = (n.j -> TG_ARGV[0])
-     WHERE o.j <> n.j;
+      CROSS JOIN LATERAL (
+        SELECT pg_catalog.jsonb_object_agg(e.key, o.j -> e.key) AS old_values,
+               pg_catalog.jsonb_object_agg(e.key, e.value) AS new_values
+          FROM pg_catalog.jsonb_each(n.j) AS e
+         WHERE (o.j -> e.key) IS DISTINCT FROM e.value) d
+     WHERE d.new_values IS NOT NULL;
   ELSE
     INSERT INTO ar.audit_log (table_name, op, row_id, old)
     SELECT TG_TABLE_NAME, 'DELETE', (j ->> TG_ARGV[0])::bigint, j

@@ -609,23 +609,30 @@ BEGIN
     FROM new_rows n
    WHERE NOT ar.is_restoring_row(n.created_at)
   UNION ALL
+  -- Updates are recorded by the columns they changed (as ar.tg_audit does):
+  -- the balance, and status and settlement date when the invoice closed
+  -- (it was open with no settlement date before).
   SELECT 'invoice', 'UPDATE', (inv.new_row).invoice_id,
-         x.j || pg_catalog.jsonb_build_object('open_amount', (inv.new_row).open_amount + inv.total,
-                                              'status', 'open', 'closed_on', NULL),
-         x.j
-    FROM inv CROSS JOIN LATERAL (SELECT pg_catalog.to_jsonb(inv.new_row) AS j OFFSET 0) x
+         pg_catalog.jsonb_build_object('open_amount', (inv.new_row).open_amount + inv.total)
+           || CASE WHEN (inv.new_row).status <> 'open'
+                   THEN pg_catalog.jsonb_build_object('status', 'open', 'closed_on', NULL) ELSE '{}' END,
+         pg_catalog.jsonb_build_object('open_amount', (inv.new_row).open_amount)
+           || CASE WHEN (inv.new_row).status <> 'open'
+                   THEN pg_catalog.jsonb_build_object('status', (inv.new_row).status,
+                                                      'closed_on', (inv.new_row).closed_on) ELSE '{}' END
+    FROM inv
    WHERE NOT r.restoring
   UNION ALL
   SELECT 'payment', 'UPDATE', (pay.new_row).payment_id,
-         x.j || pg_catalog.jsonb_build_object('unapplied_amount', (pay.new_row).unapplied_amount + pay.total),
-         x.j
-    FROM pay CROSS JOIN LATERAL (SELECT pg_catalog.to_jsonb(pay.new_row) AS j OFFSET 0) x
+         pg_catalog.jsonb_build_object('unapplied_amount', (pay.new_row).unapplied_amount + pay.total),
+         pg_catalog.jsonb_build_object('unapplied_amount', (pay.new_row).unapplied_amount)
+    FROM pay
    WHERE NOT r.restoring
   UNION ALL
   SELECT 'credit_note', 'UPDATE', (cn.new_row).credit_note_id,
-         x.j || pg_catalog.jsonb_build_object('unapplied_amount', (cn.new_row).unapplied_amount + cn.total),
-         x.j
-    FROM cn CROSS JOIN LATERAL (SELECT pg_catalog.to_jsonb(cn.new_row) AS j OFFSET 0) x
+         pg_catalog.jsonb_build_object('unapplied_amount', (cn.new_row).unapplied_amount + cn.total),
+         pg_catalog.jsonb_build_object('unapplied_amount', (cn.new_row).unapplied_amount)
+    FROM cn
    WHERE NOT r.restoring;
   PERFORM pg_catalog.set_config('ar.maintaining_balances', 'off', true);
   RETURN NULL;
