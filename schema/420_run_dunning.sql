@@ -128,6 +128,8 @@ BEGIN
       OR (only_policy IS NOT NULL AND x.policy_id <> only_policy)
       OR NOT EXISTS (SELECT 1 FROM ar.dunning_policy p WHERE p.dunning_policy_id = x.policy_id AND p.active);
   CREATE UNIQUE INDEX ON ar_dun_cand (customer_id, currency);
+  CREATE INDEX ON ar_dun_cand (episode_id);
+  ANALYZE ar_dun_cand;    -- temp tables get no autovacuum: plans need the row counts
 
   -- Position on the ladder: days past due of the oldest eligible item (less
   -- the policy's grace days once overdue) and the amount the steps' minimums
@@ -263,6 +265,8 @@ BEGIN
       END AS reason) r
    WHERE x.next_step IS NOT NULL;
 
+  ANALYZE ar_dun_decision;
+
   -- Steps passed over on the way (a late first run, a pause that ended)
   -- are recorded as skipped, so a late run is visible, never silent.
   INSERT INTO ar_dun_decision (customer_id, currency, episode_id, policy_id, decision, step_no, channel, template,
@@ -285,6 +289,7 @@ BEGIN
     JOIN ar_dun_steps s ON s.ladder_text = x.ladder_text AND s.step_no = d.step_no
     JOIN ar.dunning_policy p ON p.dunning_policy_id = d.policy_id
    WHERE d.decision = 'sent' AND d.step_no IS NOT NULL;
+  ANALYZE ar_dun_sent;
 
   PERFORM ar.dunning_charge_fees(as_of);
 
