@@ -126,6 +126,9 @@ CREATE TABLE ar.payment (
   metadata         jsonb NOT NULL DEFAULT '{}',
   created_at       timestamptz NOT NULL DEFAULT pg_catalog.now(),
   updated_at       timestamptz,
+  matched_by       text CHECK (matched_by IN ('auto', 'manual')),
+  matched_at       timestamptz,
+  match_score      real CHECK (match_score BETWEEN 0 AND 1),
   CONSTRAINT payment_unapplied_range CHECK (unapplied_amount >= 0 AND unapplied_amount <= amount)
 );
 -- bank_ref is unique per source when present: re-importing a bank file is a no-op.
@@ -152,6 +155,10 @@ COMMENT ON COLUMN ar.payment.source IS 'Where the payment came from (bank file, 
 COMMENT ON COLUMN ar.payment.metadata IS 'Application data, not interpreted';
 COMMENT ON COLUMN ar.payment.created_at IS 'When the row was created';
 COMMENT ON COLUMN ar.payment.updated_at IS 'When the row was last changed';
+COMMENT ON COLUMN ar.payment.matched_by IS
+  'How the payment was matched to its customer and invoices: auto (ar.auto_apply) or manual (a person: ar.assign_payment or ar.apply_payment with invoice_ids); NULL while unmatched';
+COMMENT ON COLUMN ar.payment.matched_at IS 'When the payment was matched';
+COMMENT ON COLUMN ar.payment.match_score IS 'Score in [0,1] of the candidate ar.auto_apply applied (NULL for manual matches)';
 
 CREATE TABLE ar.credit_note (
   credit_note_id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
