@@ -42,6 +42,8 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SCHEMA_PARTS) $(EXTENSION).control
 
 # Object files depend on every header: a changed struct rebuilds everything.
 $(OBJS): $(wildcard src/*.h src/core/*.h)
+# The library reports the version it was built for (ar.version()).
+src/pg_receivables.o: $(EXTENSION).control
 
 .PHONY: test demo demo-stop psql deps fuzz bench stress sanitize
 
