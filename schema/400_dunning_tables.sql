@@ -104,6 +104,8 @@ CREATE TABLE ar.promise (
   CONSTRAINT promise_not_in_past CHECK (promised_on >= made_on)
 );
 CREATE INDEX promise_pending_idx ON ar.promise (customer_id) WHERE status = 'pending';
+-- A customer's whole promise history (agency case files, the worklist).
+CREATE INDEX promise_customer_idx ON ar.promise (customer_id, made_on);
 COMMENT ON TABLE ar.promise IS
   'Promises to pay (支払約束): a pending promise pauses dunning until promised_on + grace_days; evaluate_promises marks it kept or broken';
 COMMENT ON COLUMN ar.promise.promise_id IS 'Surrogate key';

@@ -16,3 +16,7 @@ COMMENT ON COLUMN ar.payment.matched_by IS
   'How the payment was matched to its customer and invoices: auto (ar.auto_apply) or manual (a person: ar.assign_payment or ar.apply_payment with invoice_ids); NULL while unmatched';
 COMMENT ON COLUMN ar.payment.matched_at IS 'When the payment was matched';
 COMMENT ON COLUMN ar.payment.match_score IS 'Score in [0,1] of the candidate ar.auto_apply applied (NULL for manual matches)';
+
+-- A customer's whole promise history (agency case files, the worklist)
+-- was read by a scan of every promise.
+CREATE INDEX promise_customer_idx ON ar.promise (customer_id, made_on);
