@@ -609,7 +609,7 @@ BEGIN
     FROM new_rows n
    WHERE NOT ar.is_restoring_row(n.created_at)
   UNION ALL
-  -- Updates are recorded by the columns they changed (as ar.tg_audit does):
+  -- Updates are recorded by the columns they changed (as ar.tg_audit_update does):
   -- the balance, and status and settlement date when the invoice closed
   -- (it was open with no settlement date before).
   SELECT 'invoice', 'UPDATE', (inv.new_row).invoice_id,
@@ -705,7 +705,7 @@ CREATE TRIGGER allocation_unapply AFTER UPDATE ON ar.allocation
 CREATE TRIGGER audit_insert AFTER INSERT ON ar.customer REFERENCING NEW TABLE AS new_rows
   FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('customer_id');
 CREATE TRIGGER audit_update AFTER UPDATE ON ar.customer REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('customer_id');
+  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit_update('customer_id');
 CREATE TRIGGER audit_delete AFTER DELETE ON ar.customer REFERENCING OLD TABLE AS old_rows
   FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('customer_id');
 
@@ -717,7 +717,7 @@ CREATE TRIGGER audit_update AFTER UPDATE ON ar.invoice REFERENCING OLD TABLE AS 
   FOR EACH STATEMENT
   WHEN (pg_catalog.pg_trigger_depth() = 0
         OR pg_catalog.current_setting('ar.maintaining_balances', true) IS DISTINCT FROM 'on')
-  EXECUTE FUNCTION ar.tg_audit('invoice_id');
+  EXECUTE FUNCTION ar.tg_audit_update('invoice_id');
 CREATE TRIGGER audit_delete AFTER DELETE ON ar.invoice REFERENCING OLD TABLE AS old_rows
   FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('invoice_id');
 
@@ -727,7 +727,7 @@ CREATE TRIGGER audit_update AFTER UPDATE ON ar.payment REFERENCING OLD TABLE AS 
   FOR EACH STATEMENT
   WHEN (pg_catalog.pg_trigger_depth() = 0
         OR pg_catalog.current_setting('ar.maintaining_balances', true) IS DISTINCT FROM 'on')
-  EXECUTE FUNCTION ar.tg_audit('payment_id');
+  EXECUTE FUNCTION ar.tg_audit_update('payment_id');
 CREATE TRIGGER audit_delete AFTER DELETE ON ar.payment REFERENCING OLD TABLE AS old_rows
   FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('payment_id');
 
@@ -737,11 +737,11 @@ CREATE TRIGGER audit_update AFTER UPDATE ON ar.credit_note REFERENCING OLD TABLE
   FOR EACH STATEMENT
   WHEN (pg_catalog.pg_trigger_depth() = 0
         OR pg_catalog.current_setting('ar.maintaining_balances', true) IS DISTINCT FROM 'on')
-  EXECUTE FUNCTION ar.tg_audit('credit_note_id');
+  EXECUTE FUNCTION ar.tg_audit_update('credit_note_id');
 CREATE TRIGGER audit_delete AFTER DELETE ON ar.credit_note REFERENCING OLD TABLE AS old_rows
   FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('credit_note_id');
 
 -- New allocations are audited by ar.tg_allocation_apply, in the statement
 -- that moves the balances.
 CREATE TRIGGER audit_update AFTER UPDATE ON ar.allocation REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('allocation_id');
+  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit_update('allocation_id');

@@ -299,19 +299,19 @@ COMMENT ON COLUMN ar.interest_charge.created_at IS 'When the row was created';
 CREATE TRIGGER audit_insert AFTER INSERT ON ar.dispute REFERENCING NEW TABLE AS new_rows
   FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('dispute_id');
 CREATE TRIGGER audit_update AFTER UPDATE ON ar.dispute REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('dispute_id');
+  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit_update('dispute_id');
 CREATE TRIGGER audit_delete AFTER DELETE ON ar.dispute REFERENCING OLD TABLE AS old_rows
   FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('dispute_id');
 CREATE TRIGGER audit_insert AFTER INSERT ON ar.promise REFERENCING NEW TABLE AS new_rows
   FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('promise_id');
 CREATE TRIGGER audit_update AFTER UPDATE ON ar.promise REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('promise_id');
+  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit_update('promise_id');
 CREATE TRIGGER audit_delete AFTER DELETE ON ar.promise REFERENCING OLD TABLE AS old_rows
   FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('promise_id');
 CREATE TRIGGER audit_insert AFTER INSERT ON ar.dunning_hold REFERENCING NEW TABLE AS new_rows
   FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('dunning_hold_id');
 CREATE TRIGGER audit_update AFTER UPDATE ON ar.dunning_hold REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('dunning_hold_id');
+  FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit_update('dunning_hold_id');
 CREATE TRIGGER audit_delete AFTER DELETE ON ar.dunning_hold REFERENCING OLD TABLE AS old_rows
   FOR EACH STATEMENT EXECUTE FUNCTION ar.tg_audit('dunning_hold_id');
 

@@ -18,6 +18,8 @@ chmod 755 "$RUN"
 failed=()
 
 finish() {
+  local rc=$?
+  [[ $rc -ne 0 && ${#failed[@]} -eq 0 ]] && failed+=("exit status $rc (see the messages above)")
   cluster_stop "$RUN"
   if ! cluster_gone "$RUN"; then
     echo "error: a server of this run is still running" >&2; failed+=(leftover)

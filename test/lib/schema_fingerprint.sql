@@ -18,8 +18,8 @@ SELECT 'aggregate', p.oid::regprocedure::text,
 UNION ALL
 SELECT 'column', c.relname || '.' || a.attname,
        format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
-       || COALESCE(' default ' || pg_get_expr(ad.adbin, ad.adrelid), '') || COALESCE(' identity ' || NULLIF(a.attidentity, ''), '')
-       || COALESCE(' generated ' || NULLIF(a.attgenerated, ''), '')
+       || COALESCE(' default ' || pg_get_expr(ad.adbin, ad.adrelid), '') || COALESCE(' identity ' || NULLIF(a.attidentity::text, ''), '')
+       || COALESCE(' generated ' || NULLIF(a.attgenerated::text, ''), '')
        || ' comment=' || COALESCE(col_description(c.oid, a.attnum), '')
   FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
   LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
@@ -39,7 +39,7 @@ UNION ALL
 SELECT 'constraint', conrelid::regclass::text || '.' || conname, pg_get_constraintdef(oid)
   FROM pg_constraint WHERE connamespace = 'ar'::regnamespace
 UNION ALL
-SELECT 'trigger', tgrelid::regclass::text || '.' || tgname, pg_get_triggerdef(oid) || ' enabled=' || tgenabled
+SELECT 'trigger', tgrelid::regclass::text || '.' || tgname, pg_get_triggerdef(oid) || ' enabled=' || tgenabled::text
   FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'ar'::regnamespace)
 UNION ALL
 SELECT 'type', t.typname, t.typtype::text || ' ' || t.typinput::text || ' ' || t.typoutput::text || ' '

@@ -1,7 +1,7 @@
 -- The ledger: tables, balances maintained from allocations, frozen documents,
 -- the append-only audit log, and every bad input refused with its SQLSTATE.
 BEGIN;
-SELECT plan(70);
+SELECT plan(75);
 
 -- Structure -----------------------------------------------------------------
 SELECT has_table('ar', t, 'table ar.' || t)
@@ -179,6 +179,34 @@ SELECT ok((SELECT count(*) FROM ar.audit_log a JOIN ids ON a.table_name = 'invoi
           'the audit log has the balance change of invoice TI-1 with old and new rows');
 SELECT ok((SELECT count(*) FROM ar.audit_log WHERE table_name = 'allocation' AND op = 'UPDATE'
              AND new ->> 'reversal_reason' = 'test reversal') = 1, 'the audit log has the reversal');
+-- An UPDATE statement is recorded row by row with exactly the columns it
+-- changed (ar.tg_audit_update): a column set to NULL shows its old value
+-- and null, a row left as it was is not recorded, and the actor is the role
+-- acting for the session.
+UPDATE ar.customer SET email = CASE customer_code WHEN 'T1' THEN 'keiri@test.example.jp' ELSE email END
+ WHERE customer_code IN ('T1', 'T2');
+CREATE TEMP TABLE audit_mark AS SELECT max(audit_id) AS id FROM ar.audit_log;
+-- (updated_at is already now() from the statement above: within one
+-- transaction only the columns named here can change.)
+UPDATE ar.customer SET email = CASE customer_code WHEN 'T1' THEN NULL ELSE email END,
+                       phone = CASE customer_code WHEN 'T1' THEN '03-0000-0000' ELSE phone END
+ WHERE customer_code IN ('T1', 'T2');
+UPDATE ar.customer SET name = name WHERE customer_code = 'T2';
+SELECT is((SELECT count(*)::int FROM ar.audit_log l, audit_mark m WHERE l.audit_id > m.id AND l.table_name = 'customer'),
+          1, 'multi-row UPDATEs record only the rows they changed');
+SELECT is((SELECT l.new FROM ar.audit_log l, audit_mark m, ids
+            WHERE l.audit_id > m.id AND l.table_name = 'customer' AND l.row_id = ids.c1),
+          '{"email": null, "phone": "03-0000-0000"}'::jsonb,
+          'the new values of exactly the changed columns, a NULL as JSON null');
+SELECT is((SELECT l.old FROM ar.audit_log l, audit_mark m, ids
+            WHERE l.audit_id > m.id AND l.table_name = 'customer' AND l.row_id = ids.c1),
+          '{"email": "keiri@test.example.jp", "phone": null}'::jsonb,
+          'the old values of exactly the changed columns');
+SELECT is((SELECT l.actor FROM ar.audit_log l, audit_mark m WHERE l.audit_id > m.id AND l.table_name = 'customer'),
+          ar.acting_role(), 'the actor is the role acting for the session');
+SELECT is((SELECT count(*)::int FROM ar.audit_log l, audit_mark m
+            WHERE l.audit_id > m.id AND l.op = 'UPDATE' AND (l.old IS NULL OR l.new IS NULL OR l.old = '{}' OR l.new = '{}')),
+          0, 'no UPDATE row is recorded without both images');
 SELECT throws_ok($$UPDATE ar.audit_log SET actor = 'nobody'$$, '55000', NULL, 'audit log: UPDATE refused');
 SELECT throws_ok($$DELETE FROM ar.audit_log$$, '55000', NULL, 'audit log: DELETE refused');
 SELECT throws_ok($$TRUNCATE ar.audit_log$$, '55000', NULL, 'audit log: TRUNCATE refused');

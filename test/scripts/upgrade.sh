@@ -12,7 +12,7 @@ if [[ -z $previous ]]; then
   echo "1..0 # SKIP no upgrade script into $current (first release)"
   exit 0
 fi
-plan 8
+plan 9
 ok $([[ -f $TOP/upgrade/pg_receivables--$previous.sql ]]; echo $?) "the install script of $previous is kept (upgrade/pg_receivables--$previous.sql)"
 
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS ar_upgraded" -c "DROP DATABASE IF EXISTS ar_fresh" \
@@ -28,8 +28,12 @@ is "$(q -d ar_upgraded -c "SELECT extversion FROM pg_extension WHERE extname = '
    "the database is at $current"
 
 q -d ar_fresh -c "CREATE EXTENSION pg_receivables" -c "$book" >/dev/null
-q -d ar_upgraded -f "$TOP/test/lib/schema_fingerprint.sql" > "$PGTEST_RUN/upgraded.txt"
-q -d ar_fresh -f "$TOP/test/lib/schema_fingerprint.sql" > "$PGTEST_RUN/fresh.txt"
+fp_ok=0
+q -d ar_upgraded -f "$TOP/test/lib/schema_fingerprint.sql" > "$PGTEST_RUN/upgraded.txt" || fp_ok=1
+q -d ar_fresh -f "$TOP/test/lib/schema_fingerprint.sql" > "$PGTEST_RUN/fresh.txt" || fp_ok=1
+# (An empty fingerprint on both sides would compare equal: check it describes the objects.)
+ok $([[ $fp_ok -eq 0 && $(grep -c '^function|' "$PGTEST_RUN/fresh.txt") -gt 100 ]]; echo $?) \
+   "the schema fingerprint describes every object ($(grep -c '^function|' "$PGTEST_RUN/fresh.txt") functions)"
 if diff "$PGTEST_RUN/fresh.txt" "$PGTEST_RUN/upgraded.txt" > "$PGTEST_RUN/upgrade.diff"; then ok 0 "every object matches a fresh install"
 else ok 1 "every object matches a fresh install"; sed 's/^/# /' "$PGTEST_RUN/upgrade.diff" | head -40; fi
 
