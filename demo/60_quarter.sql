@@ -55,7 +55,9 @@ SELECT e.reason, count(*) AS decisions
  GROUP BY 1 ORDER BY 2 DESC;
 
 \echo 'Two notices of the last days, in Japanese:'
-SELECT format(E'--- %s (%s, step %s) to %s, sent %s\n件名: %s\n\n%s',
+\pset format unaligned
+\pset tuples_only on
+SELECT format(E'\n--- %s (%s, step %s) to %s, sent %s\n件名: %s\n\n%s',
               n.template, n.channel, n.step_no, n.recipient,
               to_char(n.sent_at AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM-DD HH24:MI'),
               COALESCE(n.subject, '(none)'), n.body) AS notice
@@ -64,6 +66,8 @@ SELECT format(E'--- %s (%s, step %s) to %s, sent %s\n件名: %s\n\n%s',
          WHERE n.locale = 'ja' AND n.status = 'sent' AND n.template IN ('overdue_1', 'final_notice')
          ORDER BY n.template, n.scheduled_for DESC, n.notification_id) n
  ORDER BY n.step_no;
+\pset format aligned
+\pset tuples_only off
 
 \echo 'Ledger invariants after the quarter (no rows = the books hold):'
 SELECT * FROM ar.verify_ledger();
