@@ -45,7 +45,7 @@ $(OBJS): $(wildcard src/*.h src/core/*.h)
 # The library reports the version it was built for (ar.version()).
 src/pg_receivables.o: $(EXTENSION).control
 
-.PHONY: test demo demo-stop psql deps fuzz bench stress sanitize
+.PHONY: test demo demo-stop psql deps fuzz bench stress sanitize crash
 
 # The README's two commands.  Both install missing Debian packages first.
 test:
@@ -70,3 +70,19 @@ fuzz:
 # Benchmarks (never part of make test): make bench, or make bench BENCH=aging
 bench:
 	scripts/bench.sh $(BENCH)
+
+# Load: many clients mixing payments, imports, dunning and delivery for a
+# bounded time, then every invariant check (never part of make test timing):
+# make stress [STRESS_SECONDS=60] [STRESS_CLIENTS=16]
+stress:
+	STRESS_SECONDS=$(or $(STRESS_SECONDS),60) scripts/stress.sh
+
+# Crash safety alone (make test runs it too): SIGKILL of the postmaster under
+# load, restart, nothing lost or doubled.
+crash:
+	scripts/deps.sh && test/scripts/crash_recovery.sh
+
+# The whole pg_regress + pgTAP + script suite against an ASan/UBSan build:
+# make sanitize
+sanitize:
+	scripts/sanitize.sh

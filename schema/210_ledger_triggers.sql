@@ -457,7 +457,7 @@ BEGIN
       RAISE EXCEPTION 'payment % is cancelled and cannot be applied', document
         USING ERRCODE = 'object_not_in_prerequisite_state';
     ELSE
-      RAISE EXCEPTION 'unknown balance problem "%"', problem;
+      RAISE EXCEPTION 'unknown balance problem "%"', problem USING ERRCODE = 'internal_error';
   END CASE;
 END
 $$;

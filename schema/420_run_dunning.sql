@@ -64,16 +64,20 @@ AS $$
 DECLARE
   default_policy bigint;
   lookahead integer;
+  leftover text;
 BEGIN
   SELECT p.dunning_policy_id INTO default_policy FROM ar.dunning_policy p WHERE p.is_default;
 
   -- Ladders in use (policies and the ladders open episodes started with),
   -- unpacked once per distinct ladder.
-  -- (A second run in the same transaction finds the first one's tables.)
-  IF pg_catalog.to_regclass('pg_temp.ar_dun_steps') IS NOT NULL THEN
-    DROP TABLE IF EXISTS pg_temp.ar_dun_steps, pg_temp.ar_dun_items, pg_temp.ar_dun_cand,
-                         pg_temp.ar_dun_decision, pg_temp.ar_dun_sent;
-  END IF;
+  -- (A second run in the same transaction finds the first one's tables;
+  -- a run that failed inside a subtransaction, or the session itself, may
+  -- have left any one of them: each is dropped on its own.)
+  FOR leftover IN SELECT t FROM pg_catalog.unnest(ARRAY['ar_dun_steps', 'ar_dun_items', 'ar_dun_cand',
+                                                         'ar_dun_decision', 'ar_dun_sent', 'ar_dun_interest']) t
+                   WHERE pg_catalog.to_regclass('pg_temp.' || t) IS NOT NULL LOOP
+    EXECUTE pg_catalog.format('DROP TABLE pg_temp.%I', leftover);
+  END LOOP;
   CREATE TEMP TABLE ar_dun_steps ON COMMIT DROP AS
   SELECT l.ladder_text, s.step_no, s.offset_days, s.channel, s.template, s.min_amount, s.gap_days,
          s.terminal, s.fee_amount, s.interest_rate

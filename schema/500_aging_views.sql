@@ -7,7 +7,10 @@
 -- the views will show at another moment can be asked for and tested.
 -- Those functions are plain SQL that the planner inlines into the calling
 -- query (a filter on customer_id reaches the indexes), so they carry no
--- SET search_path and qualify every name instead.
+-- SET search_path.  Their bodies are SQL-standard (BEGIN ATOMIC): parsed
+-- once, at CREATE EXTENSION, with every name, operator and cast bound then,
+-- so a caller's search_path (a public.= planted for bigint, say) never
+-- reaches them; a $$-quoted body would be parsed again at each call.
 --
 -- Unapplied cash (payments not yet allocated) and open credits (credit
 -- notes not yet allocated) are columns of their own, never netted into a
@@ -23,7 +26,7 @@ CREATE FUNCTION ar.open_items_at(at_time timestamptz)
                  open_amount numeric, issue_date date, due_date date, days_past_due integer,
                  bucket text, dunning_level integer)
   LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
+BEGIN ATOMIC
   SELECT i.invoice_id, i.invoice_no, i.kind, i.customer_id, c.customer_code, c.name, c.segment,
          c.collector, i.currency, i.amount, i.open_amount, i.issue_date, i.due_date,
          d.days_past_due, ar.aging_bucket(d.days_past_due, s.buckets), i.dunning_level
@@ -31,8 +34,8 @@ AS $$
     JOIN ar.customer c ON c.customer_id = i.customer_id
    CROSS JOIN LATERAL (SELECT (at_time AT TIME ZONE c.time_zone)::date - i.due_date AS days_past_due) d
    CROSS JOIN (SELECT ar.setting_value('default_buckets')::ar.aging_buckets AS buckets) s
-   WHERE i.status = 'open'
-$$;
+   WHERE i.status = 'open';
+END;
 COMMENT ON FUNCTION ar.open_items_at(timestamptz) IS
   'Rows of ar.v_open_items as they would read at the instant at_time: current open amounts, days past due counted to the customer''s local date at that instant';
 
@@ -72,7 +75,7 @@ CREATE FUNCTION ar.customer_aging_at(at_time timestamptz)
                  open_items integer, unapplied_cash numeric, open_credits numeric, net_balance numeric,
                  bucket_labels text[], bucket_amounts numeric[])
   LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
+BEGIN ATOMIC
   -- Grouped by every customer column the function returns, so that a
   -- filter on any of them (customer_code in a BI tool) is applied before
   -- the aggregation and reaches the indexes.
@@ -108,8 +111,8 @@ AS $$
                    WHERE n.unapplied_amount > 0) x ON x.customer_id = c.customer_id
            CROSS JOIN LATERAL (SELECT (at_time AT TIME ZONE c.time_zone)::date - x.due_date AS days) d
            GROUP BY c.customer_id, c.customer_code, c.name, c.segment, c.collector, x.currency) g
-   CROSS JOIN (SELECT ar.aging_labels(ar.setting_value('default_buckets')::ar.aging_buckets) AS labels) l
-$$;
+   CROSS JOIN (SELECT ar.aging_labels(ar.setting_value('default_buckets')::ar.aging_buckets) AS labels) l;
+END;
 COMMENT ON FUNCTION ar.customer_aging_at(timestamptz) IS
   'Rows of ar.v_aging as they would read at the instant at_time: current balances, days past due counted to each customer''s local date at that instant';
 
@@ -154,7 +157,7 @@ CREATE FUNCTION ar.aging_summary_at(at_time timestamptz)
                  pct_d90_plus numeric, pct_overdue numeric, unapplied_cash numeric, unidentified_cash numeric,
                  open_credits numeric, net_balance numeric, bucket_labels text[], bucket_amounts numeric[])
   LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
+BEGIN ATOMIC
   SELECT g.currency, g.customers, g.items,
          g.std[1], g.std[2], g.std[3], g.std[4], g.std[5], g.total_open, g.overdue_total,
          pg_catalog.round(100 * g.std[1] / NULLIF(g.total_open, 0), 2),
@@ -192,8 +195,8 @@ AS $$
                     FROM ar.credit_note n
                    WHERE n.unapplied_amount > 0) x
            GROUP BY x.currency) g
-   CROSS JOIN (SELECT ar.aging_labels(ar.setting_value('default_buckets')::ar.aging_buckets) AS labels) l
-$$;
+   CROSS JOIN (SELECT ar.aging_labels(ar.setting_value('default_buckets')::ar.aging_buckets) AS labels) l;
+END;
 COMMENT ON FUNCTION ar.aging_summary_at(timestamptz) IS
   'Rows of ar.v_aging_summary as they would read at the instant at_time: current balances, days past due counted to each customer''s local date at that instant';
 

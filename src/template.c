@@ -348,7 +348,8 @@ currency_info(FunctionCallInfo fcinfo, const char *code)
 
 	args[0] = CStringGetTextDatum(code);
 	SPI_connect();
-	if (SPI_execute_with_args("SELECT c.minor_unit::integer, c.symbol FROM ar.currency c WHERE c.code = $1::bpchar",
+	if (SPI_execute_with_args("SELECT c.minor_unit::pg_catalog.int4, c.symbol FROM ar.currency c"
+							  " WHERE c.code OPERATOR(pg_catalog.=) $1::pg_catalog.bpchar",
 							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read ar.currency");
 	if (SPI_processed == 0)

@@ -135,7 +135,14 @@ aging_index(const int32_t *bounds, int nbounds, int32_t days)
 
 #if defined(__SIZEOF_INT128__) && !defined(AGING_NO_INT128)
 #define AGING_INT128 1
-typedef __int128 aging_acc;
+/*
+ * Aligned like an int64: the sums live in palloc'd aggregate states, and
+ * palloc aligns to 8 bytes only.  With the type's natural 16-byte alignment
+ * the compiler may use aligned 16-byte loads and stores on them, undefined
+ * behaviour that UBSan reports (make sanitize) and that can fault.  This is
+ * what PostgreSQL's own int128 typedef does.
+ */
+typedef __int128 aging_acc __attribute__((aligned(8)));
 /* Largest numeric weight (in base-10000 digits) decoded: values < 10^16. */
 #define AGING_MAX_WEIGHT 3
 #else
