@@ -27,6 +27,9 @@ CREATE FUNCTION ar.match_payment(payment_id bigint, max_candidates integer DEFAU
                  fee_amount numeric, score real, reasons text[])
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
+  -- Planning the candidate query costs more than running it (about 5 ms
+  -- against 3); its generic plan is as good for every payment.
+  SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -298,7 +301,7 @@ BEGIN
   decision := CASE
       WHEN 'no_open_invoices' = ANY (best.reasons) THEN 'no_open_invoices'
       WHEN best.score < thr THEN 'below_threshold'
-      WHEN n = 2 AND second_score >= best.score - 0.05::real
+      WHEN n = 2 AND second_score::numeric >= best.score::numeric - 0.05
            AND (second_customer <> best.customer_id
                 OR (pg_catalog.cardinality(second_ids) = pg_catalog.cardinality(best.invoice_ids)
                     AND second_score = best.score

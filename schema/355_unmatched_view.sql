@@ -24,8 +24,7 @@ SELECT p.payment_id,
        d.runner_up_score,
        d.reasons AS best_reasons,
        CASE
-         WHEN p.matched_by IS NOT NULL THEN 'partly_applied'
-         WHEN p.unapplied_amount < p.amount THEN 'partly_applied'
+         WHEN p.matched_by IS NOT NULL OR p.unapplied_amount < p.amount THEN 'customer_credit'
          ELSE d.decision
        END AS why_not_applied
   FROM ar.payment p
@@ -53,4 +52,4 @@ COMMENT ON COLUMN ar.v_unmatched_payments.best_score IS 'Score in [0,1] of the b
 COMMENT ON COLUMN ar.v_unmatched_payments.runner_up_score IS 'Score of the second candidate; close to best_score means ambiguous';
 COMMENT ON COLUMN ar.v_unmatched_payments.best_reasons IS 'Signals behind the best candidate';
 COMMENT ON COLUMN ar.v_unmatched_payments.why_not_applied IS
-  'no_candidate, below_threshold, ambiguous, no_open_invoices, partly_applied (a person applied part of it), or apply (auto_apply would apply it on its next run)';
+  'no_candidate, below_threshold, ambiguous, no_open_invoices (ar.auto_apply leaves these for review), customer_credit (matched or partly applied already: what is left is the customer''s unapplied cash), or apply (ar.auto_apply would apply it on its next run)';
