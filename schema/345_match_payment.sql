@@ -115,13 +115,17 @@ BEGIN
        AND ar.normalize_name(c.name) OPERATOR(pg_catalog.~<~) (norm || pg_catalog.chr(1114111))
     UNION ALL
     -- The payer name goes on after the customer's name or reading.
+    -- (Each prefix looked up in the index: the LIMIT keeps the planner from
+    -- a hash join that would fold every customer's name.)
     SELECT c.customer_id, 'name_partial', 'name', 0.35, NULL
-      FROM ar.customer c
-     WHERE c.name_kana IS NOT NULL AND ar.normalize_name(c.name_kana) = ANY (prefixes)
+      FROM pg_catalog.unnest(prefixes) AS x(pre)
+     CROSS JOIN LATERAL (SELECT y.customer_id FROM ar.customer y
+                          WHERE y.name_kana IS NOT NULL AND ar.normalize_name(y.name_kana) = x.pre LIMIT 10) c
     UNION ALL
     SELECT c.customer_id, 'name_partial', 'name', 0.35, NULL
-      FROM ar.customer c
-     WHERE ar.normalize_name(c.name) = ANY (prefixes)
+      FROM pg_catalog.unnest(prefixes) AS x(pre)
+     CROSS JOIN LATERAL (SELECT y.customer_id FROM ar.customer y
+                          WHERE ar.normalize_name(y.name) = x.pre LIMIT 10) c
   ), ident AS (
     SELECT s.cid,
            LEAST(1.0, pg_catalog.max(s.s) + 0.05 * (pg_catalog.count(DISTINCT s.family) - 1)) AS id_score,

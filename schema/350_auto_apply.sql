@@ -126,6 +126,9 @@ BEGIN
    CROSS JOIN LATERAL ar.match_decision(x.payment_id, thr) d
    WHERE x.status = 'received' AND x.matched_by IS NULL AND x.unapplied_amount = x.amount
      AND (auto_apply.received_since IS NULL OR x.received_on >= auto_apply.received_since);
+  CREATE INDEX ON pg_temp.ar_auto_apply (customer_id, pid);
+  CREATE INDEX ON pg_temp.ar_auto_apply (pid);
+  ANALYZE pg_temp.ar_auto_apply;
 
   -- Phase 2.
   FOR cg IN SELECT DISTINCT t.customer_id AS cid FROM pg_temp.ar_auto_apply t
@@ -182,12 +185,17 @@ BEGIN
          SET customer_id = cg.cid, matched_by = 'auto', matched_at = pg_catalog.now(), match_score = r.score
        WHERE x.payment_id = r.pid;
       SELECT pg_catalog.count(*)::integer INTO n FROM ar.apply_payment(r.pid, 'fifo', r.invoice_ids);
-      ded := ar.settle_deduction(r.pid, r.invoice_ids, r.fee_amount, r.reasons);
+      IF r.fee_amount > 0 THEN
+        ded := ar.settle_deduction(r.pid, r.invoice_ids, r.fee_amount, r.reasons);
+        n := n + ded.allocations;
+        outcome := ded.outcome;
+      ELSE
+        outcome := 'applied';
+      END IF;
       PERFORM ar.learn_payer_alias(r.pid, 'auto');
       payment_id := r.pid;
       customer_id := cg.cid;
-      allocations := n + ded.allocations;
-      outcome := ded.outcome;
+      allocations := n;
       RETURN NEXT;
     END LOOP;
   END LOOP;
