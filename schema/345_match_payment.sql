@@ -91,7 +91,9 @@ BEGIN
     UNION ALL
     SELECT i.customer_id, 'invoice_no_' || tok.field, 'invoice_no',
            CASE WHEN tok.field = 'payer_name' THEN 0.50 ELSE 0.60 END, i.invoice_id
-      FROM tok JOIN ar.invoice i ON i.invoice_no = tok.tok
+      FROM tok
+     CROSS JOIN LATERAL (SELECT y.customer_id, y.invoice_id FROM ar.invoice y
+                          WHERE y.invoice_no = tok.tok LIMIT 1) i
     UNION ALL
     SELECT c.customer_id, 'name_exact', 'name', 0.50, NULL
       FROM ar.customer c

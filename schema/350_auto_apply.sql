@@ -90,20 +90,25 @@ CREATE FUNCTION ar.auto_apply(min_score real DEFAULT NULL, received_since date D
   SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
--- Two phases.  1: decide every waiting payment (ar.match_decision), reading
--- only.  2: per chosen customer, in customer order: lock the payments (lock
--- order step 1; SKIP LOCKED, so a payment another transaction is working on
--- is passed over, never waited for), then the customer (step 2), check that
--- the chosen invoices are as they were decided, and apply.  Waiting only
--- for customers, taken in ascending order, two runs never deadlock, and a
--- payment is applied once: the lock and the re-checked conditions
--- (unmatched, nothing applied yet) make the second run pass it over.
+-- Phase 1 decides every waiting payment (ar.match_decision), reading only.
+-- Phase 2 takes the locks in the order of 300_payment_functions.sql:
+-- the chosen payments first (FOR NO KEY UPDATE SKIP LOCKED: a payment
+-- another transaction is working on is passed over, never waited for),
+-- then their customers in customer-id order.  Waiting only for customers,
+-- in ascending order, two runs never deadlock; a payment is applied once,
+-- since the lock and the re-checked conditions (unmatched, nothing applied
+-- yet) make a second run pass it over.  Under the locks, the payments
+-- whose invoices are as decided, and that share no invoice with another
+-- payment of the run, are applied set-based: one UPDATE of the payments,
+-- one INSERT of every allocation (payments, deducted fees, rounding
+-- write-offs; the ledger triggers validate the set and move the balances
+-- once), one UPSERT of the aliases.  The others (rare) are decided again,
+-- one by one, now that the first ones are written, and applied with
+-- ar.apply_payment.
 DECLARE
   thr real;
-  cg record;
   r record;
   d record;
-  locked bigint[];
   n integer;
   ded record;
 BEGIN
@@ -115,96 +120,165 @@ BEGIN
   END IF;
 
   -- Phase 1.
+  -- (Left by an earlier call of this transaction.)
   IF pg_catalog.to_regclass('pg_temp.ar_auto_apply') IS NOT NULL THEN
     DROP TABLE pg_temp.ar_auto_apply;
   END IF;
+  IF pg_catalog.to_regclass('pg_temp.ar_auto_apply_alloc') IS NOT NULL THEN
+    DROP TABLE pg_temp.ar_auto_apply_alloc;
+  END IF;
   CREATE TEMP TABLE ar_auto_apply ON COMMIT DROP AS
-  SELECT x.payment_id AS pid, x.customer_id AS pay_cust, d.*,
+  SELECT x.payment_id AS pid, x.customer_id AS pay_cust, x.received_on, x.payer_name, d.*,
          (SELECT pg_catalog.sum(i.open_amount) FROM ar.invoice i
-           WHERE i.invoice_id = ANY (d.invoice_ids) AND i.status = 'open') AS inv_total
+           WHERE i.invoice_id = ANY (d.invoice_ids) AND i.status = 'open') AS inv_total,
+         NULL::text AS result, NULL::integer AS n_again
     FROM ar.payment x
    CROSS JOIN LATERAL ar.match_decision(x.payment_id, thr) d
    WHERE x.status = 'received' AND x.matched_by IS NULL AND x.unapplied_amount = x.amount
      AND (auto_apply.received_since IS NULL OR x.received_on >= auto_apply.received_since);
-  CREATE INDEX ON pg_temp.ar_auto_apply (customer_id, pid);
   CREATE INDEX ON pg_temp.ar_auto_apply (pid);
   ANALYZE pg_temp.ar_auto_apply;
 
-  -- Phase 2.
-  FOR cg IN SELECT DISTINCT t.customer_id AS cid FROM pg_temp.ar_auto_apply t
-             WHERE t.decision = 'apply' ORDER BY 1 LOOP
-    SELECT COALESCE(pg_catalog.array_agg(q.payment_id ORDER BY q.payment_id), '{}') INTO locked
-      FROM (SELECT x.payment_id
-              FROM ar.payment x
-             WHERE x.payment_id IN (SELECT t.pid FROM pg_temp.ar_auto_apply t
-                                     WHERE t.decision = 'apply' AND t.customer_id = cg.cid)
-               AND x.status = 'received' AND x.matched_by IS NULL AND x.unapplied_amount = x.amount
-               AND (x.customer_id IS NULL OR x.customer_id = cg.cid)
-             ORDER BY x.payment_id
-               FOR NO KEY UPDATE SKIP LOCKED) q;
-    -- Passed over: another transaction holds it, or matched it meanwhile.
-    FOR r IN SELECT t.pid, t.pay_cust FROM pg_temp.ar_auto_apply t
-              WHERE t.decision = 'apply' AND t.customer_id = cg.cid AND t.pid <> ALL (locked)
-              ORDER BY t.pid LOOP
-      payment_id := r.pid;
-      customer_id := r.pay_cust;
-      allocations := 0;
-      outcome := CASE WHEN EXISTS (SELECT 1 FROM ar.payment x
-                                    WHERE x.payment_id = r.pid AND x.status = 'received' AND x.matched_by IS NULL
-                                      AND x.unapplied_amount = x.amount
-                                      AND (x.customer_id IS NULL OR x.customer_id = cg.cid))
-                      THEN 'locked' ELSE 'already_matched' END;
-      RETURN NEXT;
-    END LOOP;
-    IF pg_catalog.cardinality(locked) = 0 THEN
+  -- Phase 2, locks: the payments, then their customers.
+  UPDATE pg_temp.ar_auto_apply t SET result = 'locked'
+    FROM (SELECT x.payment_id
+            FROM ar.payment x
+            JOIN pg_temp.ar_auto_apply a ON a.pid = x.payment_id
+           WHERE a.decision = 'apply'
+             AND x.status = 'received' AND x.matched_by IS NULL AND x.unapplied_amount = x.amount
+             AND (x.customer_id IS NULL OR x.customer_id = a.customer_id)
+           ORDER BY a.customer_id, x.payment_id
+             FOR NO KEY UPDATE OF x SKIP LOCKED) q
+   WHERE t.pid = q.payment_id;
+  PERFORM 1
+     FROM ar.customer c
+    WHERE c.customer_id IN (SELECT t.customer_id FROM pg_temp.ar_auto_apply t WHERE t.result = 'locked')
+    ORDER BY c.customer_id
+      FOR NO KEY UPDATE;
+  -- Passed over: another transaction holds it, or has matched it since.
+  UPDATE pg_temp.ar_auto_apply t
+     SET result = CASE WHEN EXISTS (SELECT 1 FROM ar.payment x
+                                     WHERE x.payment_id = t.pid AND x.status = 'received' AND x.matched_by IS NULL
+                                       AND x.unapplied_amount = x.amount
+                                       AND (x.customer_id IS NULL OR x.customer_id = t.customer_id))
+                       THEN 'locked_elsewhere' ELSE 'already_matched' END
+   WHERE t.decision = 'apply' AND t.result IS NULL;
+  -- Under the locks: invoices changed since the decision, or wanted by an
+  -- earlier payment of this run, send a payment to the one-by-one path.
+  UPDATE pg_temp.ar_auto_apply t SET result = 'again'
+   WHERE t.result = 'locked'
+     AND ((SELECT pg_catalog.sum(i.open_amount) FROM ar.invoice i
+            WHERE i.invoice_id = ANY (t.invoice_ids) AND i.status = 'open') IS DISTINCT FROM t.inv_total
+          OR EXISTS (SELECT 1 FROM pg_temp.ar_auto_apply o
+                      WHERE o.result = 'locked' AND o.pid < t.pid AND o.customer_id = t.customer_id
+                        AND o.invoice_ids && t.invoice_ids));
+
+  -- Phase 2, set-based writes for the rest.
+  UPDATE pg_temp.ar_auto_apply t
+     SET result = CASE
+                    WHEN t.fee_amount = 0 THEN 'applied'
+                    WHEN 'tax_rounding' = ANY (t.reasons) THEN 'applied_rounding'
+                    WHEN c.fee_deduction_allowed THEN 'applied_fee'
+                    ELSE 'applied_short_pay'
+                  END
+    FROM ar.customer c
+   WHERE t.result = 'locked' AND c.customer_id = t.customer_id;
+  CREATE TEMP TABLE ar_auto_apply_alloc ON COMMIT DROP AS
+  SELECT t.pid, t.customer_id, t.result, x.invoice_id, x.invoice_no, x.ord,
+         GREATEST(t.received_on, x.issue_date) AS eff,
+         -- oldest first in the listed order: every invoice in full but the
+         -- last, which is short by the deduction
+         LEAST(x.open_amount, t.matched_amount - t.fee_amount - (x.running - x.open_amount)) AS paid,
+         x.open_amount - LEAST(x.open_amount, t.matched_amount - t.fee_amount - (x.running - x.open_amount)) AS short
+    FROM pg_temp.ar_auto_apply t
+   CROSS JOIN LATERAL (
+           SELECT i.invoice_id, i.invoice_no, i.issue_date, i.open_amount, l.ord,
+                  pg_catalog.sum(i.open_amount) OVER (ORDER BY l.ord) AS running
+             FROM pg_catalog.unnest(t.invoice_ids) WITH ORDINALITY AS l(id, ord)
+             JOIN ar.invoice i ON i.invoice_id = l.id) x
+   WHERE t.result LIKE 'applied%';
+  UPDATE ar.payment p
+     SET customer_id = t.customer_id, matched_by = 'auto', matched_at = pg_catalog.now(), match_score = t.score,
+         metadata = CASE WHEN t.result = 'applied_short_pay'
+                         THEN p.metadata || pg_catalog.jsonb_build_object('short_pay', pg_catalog.jsonb_build_object(
+                                'amount', t.fee_amount, 'invoice_id', s.invoice_id, 'invoice_no', s.invoice_no,
+                                'reason', 'fee_deduction_not_allowed'))
+                         ELSE p.metadata END
+    FROM pg_temp.ar_auto_apply t
+    LEFT JOIN pg_temp.ar_auto_apply_alloc s ON s.pid = t.pid AND s.short > 0
+   WHERE p.payment_id = t.pid AND t.result LIKE 'applied%';
+  INSERT INTO ar.allocation (customer_id, invoice_id, kind, payment_id, amount, applied_on, reason)
+  SELECT w.customer_id, w.invoice_id, w.kind, w.payment_id, w.amount, w.eff, w.reason
+    FROM (SELECT s.customer_id, s.invoice_id, 'payment' AS kind, s.pid AS payment_id, s.paid AS amount, s.eff,
+                 NULL::text AS reason, s.pid, s.ord, 1 AS part
+            FROM pg_temp.ar_auto_apply_alloc s WHERE s.paid > 0
+          UNION ALL
+          SELECT s.customer_id, s.invoice_id, 'fee', s.pid, s.short, s.eff,
+                 'bank fee deducted by payer (振込手数料)', s.pid, s.ord, 2
+            FROM pg_temp.ar_auto_apply_alloc s WHERE s.short > 0 AND s.result = 'applied_fee'
+          UNION ALL
+          SELECT s.customer_id, s.invoice_id, 'write_off', NULL, s.short, s.eff,
+                 pg_catalog.format('tax rounding difference (端数差額) of payment %s', s.pid), s.pid, s.ord, 2
+            FROM pg_temp.ar_auto_apply_alloc s WHERE s.short > 0 AND s.result = 'applied_rounding') w
+   ORDER BY w.pid, w.ord, w.part;
+  UPDATE ar.invoice i
+     SET metadata = i.metadata || pg_catalog.jsonb_build_object('short_paid', pg_catalog.jsonb_build_object(
+           'amount', s.short, 'payment_id', s.pid, 'reason', 'fee_deduction_not_allowed'))
+    FROM pg_temp.ar_auto_apply_alloc s
+   WHERE i.invoice_id = s.invoice_id AND s.short > 0 AND s.result = 'applied_short_pay';
+  INSERT INTO ar.payer_alias AS a (payer_name_norm, customer_id, payer_name, auto_count, manual_count,
+                                   first_seen, last_seen, last_payment_id)
+  SELECT g.norm, g.customer_id, g.payer_name, g.n, 0, g.first_seen, g.last_seen, g.last_pid
+    FROM (SELECT ar.normalize_name(t.payer_name) AS norm, t.customer_id,
+                 (pg_catalog.array_agg(t.payer_name ORDER BY t.pid DESC))[1] AS payer_name,
+                 pg_catalog.count(*)::integer AS n, pg_catalog.min(t.received_on) AS first_seen,
+                 pg_catalog.max(t.received_on) AS last_seen, pg_catalog.max(t.pid) AS last_pid
+            FROM pg_temp.ar_auto_apply t
+           WHERE t.result LIKE 'applied%' AND t.payer_name IS NOT NULL AND ar.normalize_name(t.payer_name) <> ''
+           GROUP BY 1, 2) g
+  ON CONFLICT (payer_name_norm, customer_id) DO UPDATE
+     SET auto_count = a.auto_count + EXCLUDED.auto_count,
+         payer_name = EXCLUDED.payer_name,
+         first_seen = LEAST(a.first_seen, EXCLUDED.first_seen),
+         last_seen = GREATEST(a.last_seen, EXCLUDED.last_seen),
+         last_payment_id = EXCLUDED.last_payment_id,
+         updated_at = pg_catalog.now();
+
+  -- Phase 2, one by one: decided again now that the others are written.
+  FOR r IN SELECT t.* FROM pg_temp.ar_auto_apply t WHERE t.result = 'again' ORDER BY t.pid LOOP
+    SELECT * INTO d FROM ar.match_decision(r.pid, thr);
+    IF d.decision <> 'apply' OR d.customer_id <> r.customer_id THEN
+      UPDATE pg_temp.ar_auto_apply t SET result = 'changed' WHERE t.pid = r.pid;
       CONTINUE;
     END IF;
-    PERFORM ar.lock_customer(cg.cid);
-
-    FOR r IN SELECT t.* FROM pg_temp.ar_auto_apply t WHERE t.pid = ANY (locked) ORDER BY t.pid LOOP
-      -- The chosen invoices as decided?  Otherwise decide again, now under
-      -- the locks (another payment of the customer may have settled them).
-      IF (SELECT pg_catalog.sum(i.open_amount) FROM ar.invoice i
-           WHERE i.invoice_id = ANY (r.invoice_ids) AND i.status = 'open') IS DISTINCT FROM r.inv_total THEN
-        SELECT * INTO d FROM ar.match_decision(r.pid, thr);
-        IF d.decision <> 'apply' OR d.customer_id <> cg.cid THEN
-          payment_id := r.pid;
-          customer_id := r.pay_cust;
-          allocations := 0;
-          outcome := 'changed';
-          RETURN NEXT;
-          CONTINUE;
-        END IF;
-        r.invoice_ids := d.invoice_ids;
-        r.fee_amount := d.fee_amount;
-        r.reasons := d.reasons;
-        r.score := d.score;
-      END IF;
-
-      UPDATE ar.payment x
-         SET customer_id = cg.cid, matched_by = 'auto', matched_at = pg_catalog.now(), match_score = r.score
-       WHERE x.payment_id = r.pid;
-      SELECT pg_catalog.count(*)::integer INTO n FROM ar.apply_payment(r.pid, 'fifo', r.invoice_ids);
-      IF r.fee_amount > 0 THEN
-        ded := ar.settle_deduction(r.pid, r.invoice_ids, r.fee_amount, r.reasons);
-        n := n + ded.allocations;
-        outcome := ded.outcome;
-      ELSE
-        outcome := 'applied';
-      END IF;
-      PERFORM ar.learn_payer_alias(r.pid, 'auto');
-      payment_id := r.pid;
-      customer_id := cg.cid;
-      allocations := n;
-      RETURN NEXT;
-    END LOOP;
+    UPDATE ar.payment x
+       SET customer_id = d.customer_id, matched_by = 'auto', matched_at = pg_catalog.now(), match_score = d.score
+     WHERE x.payment_id = r.pid;
+    SELECT pg_catalog.count(*)::integer INTO n FROM ar.apply_payment(r.pid, 'fifo', d.invoice_ids);
+    IF d.fee_amount > 0 THEN
+      ded := ar.settle_deduction(r.pid, d.invoice_ids, d.fee_amount, d.reasons);
+      UPDATE pg_temp.ar_auto_apply t SET result = ded.outcome, invoice_ids = d.invoice_ids, n_again = n + ded.allocations
+       WHERE t.pid = r.pid;
+    ELSE
+      UPDATE pg_temp.ar_auto_apply t SET result = 'applied', invoice_ids = d.invoice_ids, n_again = n
+       WHERE t.pid = r.pid;
+    END IF;
+    PERFORM ar.learn_payer_alias(r.pid, 'auto');
   END LOOP;
 
-  -- The rest stays for review (ar.v_unmatched_payments).
   RETURN QUERY
-  SELECT t.pid, t.pay_cust, 0, t.decision
+  SELECT t.pid,
+         CASE WHEN t.result LIKE 'applied%' THEN t.customer_id ELSE t.pay_cust END,
+         CASE WHEN t.n_again IS NOT NULL THEN t.n_again
+              WHEN t.result LIKE 'applied%' THEN
+                (SELECT (pg_catalog.count(*) FILTER (WHERE s.paid > 0)
+                         + pg_catalog.count(*) FILTER (WHERE s.short > 0 AND s.result IN ('applied_fee', 'applied_rounding')))::integer
+                   FROM pg_temp.ar_auto_apply_alloc s WHERE s.pid = t.pid)
+              ELSE 0 END,
+         CASE WHEN t.result IS NULL THEN t.decision
+              WHEN t.result = 'locked_elsewhere' THEN 'locked'
+              ELSE t.result END
     FROM pg_temp.ar_auto_apply t
-   WHERE t.decision <> 'apply'
    ORDER BY t.pid;
 END
 $$;

@@ -6,7 +6,7 @@
 -- and every error with its SQLSTATE.  ar.verify_ledger() stays empty after
 -- every writing call.
 BEGIN;
-SELECT plan(99);
+SELECT plan(105);
 
 ------------------------------------------------------------------------------
 -- ar.match_combinations
@@ -372,6 +372,40 @@ SELECT is((SELECT unapplied_amount FROM ar.payment WHERE payment_id = :p), 50000
 SELECT is((SELECT why_not_applied FROM ar.v_unmatched_payments WHERE payment_id = :p), 'customer_credit',
           'and the review list says a person dealt with it');
 SELECT is_empty('SELECT * FROM ar.verify_ledger()', 'the books hold at the end');
+
+------------------------------------------------------------------------------
+-- Two payments of one run wanting the same invoice
+------------------------------------------------------------------------------
+UPDATE ar.payment SET status = 'cancelled' WHERE status = 'received' AND matched_by IS NULL AND unapplied_amount = amount;
+INSERT INTO ar.customer (customer_code, name, name_kana) VALUES ('M-TWICE', '二重商店', 'ﾆｼﾞﾕｳｼﾖｳﾃﾝ'),
+                                                             ('M-ONCE', '一回商店', 'ｲﾂｶｲｼﾖｳﾃﾝ');
+INSERT INTO ar.invoice (customer_id, invoice_no, issue_date, due_date, amount) VALUES
+  (pg_temp.cust('M-TWICE'), 'TW-1', current_date - 60, current_date - 30, 1000),
+  (pg_temp.cust('M-TWICE'), 'TW-2', current_date - 30, current_date, 1000),
+  (pg_temp.cust('M-ONCE'), 'ON-1', current_date - 30, current_date, 500);
+SELECT pg_temp.pay(1000, 'ﾆｼﾞﾕｳｼﾖｳﾃﾝ') AS p_tw1 \gset
+INSERT INTO pid VALUES ('p_tw1', :p_tw1);
+SELECT pg_temp.pay(1000, 'ﾆｼﾞﾕｳｼﾖｳﾃﾝ') AS p_tw2 \gset
+INSERT INTO pid VALUES ('p_tw2', :p_tw2);
+SELECT pg_temp.pay(500, 'ｲﾂｶｲｼﾖｳﾃﾝ') AS p_on1 \gset
+INSERT INTO pid VALUES ('p_on1', :p_on1);
+SELECT pg_temp.pay(500, 'ｲﾂｶｲｼﾖｳﾃﾝ') AS p_on2 \gset
+INSERT INTO pid VALUES ('p_on2', :p_on2);
+SELECT is((SELECT invoice_ids FROM ar.match_decision(:p_tw2)), pg_temp.invs(ARRAY['TW-1']),
+          'alone, the second payment is decided for the oldest invoice TW-1 too');
+SELECT results_eq($$SELECT payment_id, allocations, outcome FROM ar.auto_apply() ORDER BY payment_id$$,
+                  $$VALUES (pg_temp.p('p_tw1'), 1, 'applied'), (pg_temp.p('p_tw2'), 1, 'applied'),
+                           (pg_temp.p('p_on1'), 1, 'applied'), (pg_temp.p('p_on2'), 0, 'changed')$$,
+                  'the second payment for the same invoice is decided again: TW-2, or nothing left (changed)');
+SELECT results_eq($$SELECT i.invoice_no, a.payment_id FROM ar.allocation a JOIN ar.invoice i USING (invoice_id)
+                    WHERE i.invoice_no IN ('TW-1', 'TW-2', 'ON-1') ORDER BY 1$$,
+                  $$VALUES ('ON-1', pg_temp.p('p_on1')), ('TW-1', pg_temp.p('p_tw1')), ('TW-2', pg_temp.p('p_tw2'))$$,
+                  'each invoice is paid once');
+SELECT results_eq($$SELECT matched_by, unapplied_amount FROM ar.payment WHERE payment_id = $$ || :p_on2,
+                  $$VALUES (NULL::text, 500::numeric)$$, 'the payment that found nothing left waits for review');
+SELECT is((SELECT auto_count FROM ar.payer_alias WHERE payer_name_norm = 'ニジユウシヨウテン'), 2,
+          'both confirmations are counted');
+SELECT is_empty('SELECT * FROM ar.verify_ledger()', 'the books hold after the contended run');
 
 ------------------------------------------------------------------------------
 -- Catalog
