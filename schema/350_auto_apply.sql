@@ -165,13 +165,17 @@ BEGIN
    WHERE t.decision = 'apply' AND t.result IS NULL;
   -- Under the locks: invoices changed since the decision, or wanted by an
   -- earlier payment of this run, send a payment to the one-by-one path.
+  ANALYZE pg_temp.ar_auto_apply;
   UPDATE pg_temp.ar_auto_apply t SET result = 'again'
    WHERE t.result = 'locked'
      AND ((SELECT pg_catalog.sum(i.open_amount) FROM ar.invoice i
             WHERE i.invoice_id = ANY (t.invoice_ids) AND i.status = 'open') IS DISTINCT FROM t.inv_total
-          OR EXISTS (SELECT 1 FROM pg_temp.ar_auto_apply o
-                      WHERE o.result = 'locked' AND o.pid < t.pid AND o.customer_id = t.customer_id
-                        AND o.invoice_ids && t.invoice_ids));
+          OR t.pid IN (SELECT u.pid
+                         FROM (SELECT a.pid, pg_catalog.row_number() OVER (PARTITION BY x.inv ORDER BY a.pid) AS nth
+                                 FROM pg_temp.ar_auto_apply a
+                                CROSS JOIN pg_catalog.unnest(a.invoice_ids) AS x(inv)
+                                WHERE a.result = 'locked') u
+                        WHERE u.nth > 1));
 
   -- Phase 2, set-based writes for the rest.
   UPDATE pg_temp.ar_auto_apply t
@@ -183,6 +187,7 @@ BEGIN
                   END
     FROM ar.customer c
    WHERE t.result = 'locked' AND c.customer_id = t.customer_id;
+  ANALYZE pg_temp.ar_auto_apply;
   CREATE TEMP TABLE ar_auto_apply_alloc ON COMMIT DROP AS
   SELECT t.pid, t.customer_id, t.result, x.invoice_id, x.invoice_no, x.ord,
          GREATEST(t.received_on, x.issue_date) AS eff,
@@ -197,6 +202,8 @@ BEGIN
              FROM pg_catalog.unnest(t.invoice_ids) WITH ORDINALITY AS l(id, ord)
              JOIN ar.invoice i ON i.invoice_id = l.id) x
    WHERE t.result LIKE 'applied%';
+  CREATE INDEX ON pg_temp.ar_auto_apply_alloc (pid);
+  ANALYZE pg_temp.ar_auto_apply_alloc;
   UPDATE ar.payment p
      SET customer_id = t.customer_id, matched_by = 'auto', matched_at = pg_catalog.now(), match_score = t.score,
          metadata = CASE WHEN t.result = 'applied_short_pay'
