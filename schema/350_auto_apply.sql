@@ -120,7 +120,8 @@ BEGIN
   END IF;
 
   -- Phase 1.
-  -- (Left by an earlier call of this transaction.)
+  -- (Left by an earlier call of this transaction that failed in a
+  -- subtransaction.)
   IF pg_catalog.to_regclass('pg_temp.ar_auto_apply') IS NOT NULL THEN
     DROP TABLE pg_temp.ar_auto_apply;
   END IF;
@@ -287,6 +288,9 @@ BEGIN
               ELSE t.result END
     FROM pg_temp.ar_auto_apply t
    ORDER BY t.pid;
+  -- Gone at once, not at commit: another role calling again in this
+  -- transaction could not drop them.
+  DROP TABLE pg_temp.ar_auto_apply, pg_temp.ar_auto_apply_alloc;
 END
 $$;
 COMMENT ON FUNCTION ar.auto_apply(real, date) IS

@@ -6,7 +6,7 @@
 -- and every error with its SQLSTATE.  ar.verify_ledger() stays empty after
 -- every writing call.
 BEGIN;
-SELECT plan(105);
+SELECT plan(112);
 
 ------------------------------------------------------------------------------
 -- ar.match_combinations
@@ -406,6 +406,26 @@ SELECT results_eq($$SELECT matched_by, unapplied_amount FROM ar.payment WHERE pa
 SELECT is((SELECT auto_count FROM ar.payer_alias WHERE payer_name_norm = 'ニジユウシヨウテン'), 2,
           'both confirmations are counted');
 SELECT is_empty('SELECT * FROM ar.verify_ledger()', 'the books hold after the contended run');
+
+------------------------------------------------------------------------------
+-- Roles: an accountant matches, a reader only looks
+------------------------------------------------------------------------------
+SELECT is((SELECT count(*)::int FROM ar.create_roles()), 5, 'the roles exist');
+CREATE ROLE ar_test_match_acct; GRANT ar_accountant TO ar_test_match_acct;
+CREATE ROLE ar_test_match_reader; GRANT ar_reader TO ar_test_match_reader;
+SELECT pg_temp.pay(33000, 'ﾆｼﾞﾕｳｼﾖｳﾃﾝ') AS p_role \gset
+SET ROLE ar_test_match_reader;
+SELECT is((SELECT count(*)::int FROM ar.v_unmatched_payments WHERE payment_id = :p_role), 1,
+          'a reader reads the review list');
+SELECT is((SELECT count(*)::int FROM ar.match_payment(:p_role)), 1, 'a reader sees the candidates');
+SELECT throws_ok($$SELECT * FROM ar.auto_apply()$$, '42501', NULL, 'a reader cannot run auto_apply');
+RESET ROLE;
+SET ROLE ar_test_match_acct;
+SELECT lives_ok($$SELECT * FROM ar.auto_apply()$$, 'an accountant runs auto_apply');
+SELECT lives_ok($$SELECT * FROM ar.assign_payment($$ || :p_role || $$, (SELECT customer_id FROM ar.customer WHERE customer_code = 'M-TWICE'))$$,
+                'an accountant assigns a payment');
+RESET ROLE;
+SELECT is_empty('SELECT * FROM ar.verify_ledger()', 'the books hold after the accountant''s calls');
 
 ------------------------------------------------------------------------------
 -- Catalog
