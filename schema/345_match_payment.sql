@@ -179,7 +179,7 @@ BEGIN
               FROM book b
              CROSS JOIN LATERAL ar.match_combinations(p.unapplied_amount, b.opens,
                                                       ARRAY[0::numeric] || tolerance || b.hist || rounding,
-                                                      6, 8, p.minor_unit) m
+                                                      6, 6, p.minor_unit, 30000) m
              WHERE pg_catalog.cardinality(b.opens) > 0
             UNION ALL
             SELECT r.cid, r.positions, r.total, r.total - p.unapplied_amount
