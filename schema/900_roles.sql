@@ -36,6 +36,8 @@ AS $$
     ('ar_accountant', 'lock_customer'), ('ar_accountant', 'raise_balance_error'),
     ('ar_admin', 'run_dunning_core'), ('ar_admin', 'dunning_charge_fees'), ('ar_admin', 'demo_write'),
     ('ar_admin', 'demo_build_plan'), ('ar_admin', 'refuse_without_pg_cron'),
+    -- cash application (matching): parts of auto_apply and assign_payment
+    ('ar_accountant', 'learn_payer_alias'), ('ar_accountant', 'settle_deduction'),
     -- role management is for the DBA (superuser or the extension's owner)
     ('dba', 'create_roles'), ('dba', 'enable_collector_isolation'), ('dba', 'disable_collector_isolation'),
     ('dba', 'drop_isolation_policy')

@@ -23,8 +23,7 @@ SELECT is_empty($$SELECT p.oid::regprocedure::text FROM pg_proc p
                 'every VOLATILE function is assigned to a role in ar.role_functions()');
 SELECT is_empty($$SELECT f.function_name FROM ar.role_functions() f
                    WHERE NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.pronamespace = 'ar'::regnamespace
-                                       AND p.proname = f.function_name)
-                     AND f.function_name NOT IN ('assign_payment', 'auto_apply')$$,
+                                       AND p.proname = f.function_name)$$,
                 'ar.role_functions() names only functions that exist');
 
 -- Test users.
