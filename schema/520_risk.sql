@@ -209,8 +209,8 @@ SELECT o.invoice_id, o.invoice_no, o.kind, o.customer_id, o.customer_code, o.cus
        o.bucket, o.dunning_level,
        x.in_dispute, x.promised,
        CASE WHEN x.in_dispute THEN NULL
-            WHEN x.promised_on IS NOT NULL AND x.promised_on > x.today THEN x.promised_on
             WHEN o.days_past_due > (SELECT m.doubtful_after_days FROM ar.risk_model() m) THEN NULL
+            WHEN x.promised_on > x.today AND o.days_past_due > 0 THEN x.promised_on
             WHEN y.predicted > x.today THEN y.predicted
             ELSE ar.adjust_business_day(x.today + 7, 'following', x.cal)
        END AS predicted_pay_date
@@ -236,4 +236,4 @@ COMMENT ON COLUMN ar.v_open_items.in_dispute IS 'True while an open dispute (ar.
 COMMENT ON COLUMN ar.v_open_items.promised IS
   'True while the customer has a pending promise to pay (ar.promise) in the invoice''s currency whose grace has not run out';
 COMMENT ON COLUMN ar.v_open_items.predicted_pay_date IS
-  'When the invoice is expected to be paid: NULL in dispute or more than 90 days past due (doubtful); the promised date while a promise is pending; else ar.predict_pay_date from the customer''s risk; when that date has passed, the business day a week from today';
+  'When the invoice is expected to be paid: NULL in dispute or more than 90 days past due (doubtful); for an overdue invoice, the promised date while a promise is pending; else ar.predict_pay_date from the customer''s risk; when that date has passed, the business day a week from today';
