@@ -131,7 +131,7 @@ COMMENT ON FUNCTION ar.kpi_monthly_at(date) IS
   'Rows of ar.v_kpi_monthly as they read on as_of (the current month runs to as_of), with the balances behind the ratios (docs/kpis.md)';
 
 CREATE VIEW ar.v_kpi_monthly WITH (security_invoker = true) AS
-SELECT k.currency, k.month, k.invoiced, k.received, k.ending_ar, k.dso_simple, k.dso_countback,
+SELECT k.currency::character(3) AS currency, k.month, k.invoiced, k.received, k.ending_ar, k.dso_simple, k.dso_countback,
        k.best_possible_dso, k.add_days, k.cei, k.pct_current, k.pct_over_90, k.write_off_ratio,
        k.promise_kept_rate, k.auto_match_rate
   FROM ar.kpi_monthly_at(CURRENT_DATE) k;

@@ -33,7 +33,7 @@ WITH od AS (
     LEFT JOIN ar.customer_risk_at(CURRENT_DATE) r ON r.customer_id = od.customer_id
    WHERE od.overdue_amount > 0
 )
-SELECT w.customer_id, w.customer_code, w.customer_name, w.collector, w.currency,
+SELECT w.customer_id, w.customer_code, w.customer_name, w.collector, w.currency::character(3) AS currency,
        w.priority,
        pg_catalog.rank() OVER (PARTITION BY w.currency ORDER BY w.priority DESC) AS priority_rank,
        w.overdue_amount, w.overdue_invoices, w.oldest_days_past_due, w.risk_class, w.predicted_days_late,
