@@ -168,32 +168,55 @@ COMMENT ON COLUMN ar.v_customer_risk.usual_pay_weekday IS
 -- Predicted pay date
 ------------------------------------------------------------------------------
 
+-- The day of the month "dom" (0 = the last day) in the month starting at m;
+-- a day beyond the month's length is its last day.
+CREATE FUNCTION ar.month_day(m date, dom integer) RETURNS date
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  RETURN CASE WHEN dom = 0 THEN (m + interval '1 month')::date - 1
+              ELSE LEAST(m + dom - 1, (m + interval '1 month')::date - 1) END;
+COMMENT ON FUNCTION ar.month_day(date, integer) IS
+  'Day dom (0 = the last day; beyond the month''s length = the last day) of the month starting at m';
+
+-- The date nearest to d that falls on day dom of a month (ties: the later).
+-- The nearest is this month's, or the previous month's when this month's
+-- is not before d, or the next month's when it is.
+CREATE FUNCTION ar.nearest_month_day(d date, dom integer) RETURNS date
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  RETURN CASE
+           WHEN ar.month_day(pg_catalog.date_trunc('month', d::timestamp)::date, dom) >= d THEN
+             CASE WHEN d - ar.month_day((pg_catalog.date_trunc('month', d::timestamp) - interval '1 month')::date, dom)
+                       < ar.month_day(pg_catalog.date_trunc('month', d::timestamp)::date, dom) - d
+                  THEN ar.month_day((pg_catalog.date_trunc('month', d::timestamp) - interval '1 month')::date, dom)
+                  ELSE ar.month_day(pg_catalog.date_trunc('month', d::timestamp)::date, dom) END
+           ELSE
+             CASE WHEN ar.month_day((pg_catalog.date_trunc('month', d::timestamp) + interval '1 month')::date, dom) - d
+                       <= d - ar.month_day(pg_catalog.date_trunc('month', d::timestamp)::date, dom)
+                  THEN ar.month_day((pg_catalog.date_trunc('month', d::timestamp) + interval '1 month')::date, dom)
+                  ELSE ar.month_day(pg_catalog.date_trunc('month', d::timestamp)::date, dom) END
+         END;
+COMMENT ON FUNCTION ar.nearest_month_day(date, integer) IS
+  'The date nearest to d on day dom of a month (0 = month end), the later one on a tie';
+
 -- The due date plus the predicted days late, moved to the nearest usual
 -- pay day of the month (else the nearest usual weekday, within three days),
--- then to the next business day of the calendar.
+-- then to the next business day of the calendar.  One expression, so that
+-- the planner inlines it into the views.
 CREATE FUNCTION ar.predict_pay_date(due_date date, predicted_days_late numeric, usual_pay_day integer,
                                     usual_pay_weekday integer, calendar text)
   RETURNS date
   LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-  SELECT ar.adjust_business_day(
+  RETURN ar.adjust_business_day(
            CASE
              WHEN usual_pay_day IS NOT NULL THEN
-               (SELECT c.d
-                  FROM (SELECT CASE WHEN usual_pay_day = 0 THEN (m.start + interval '1 month')::date - 1
-                                    ELSE LEAST(m.start + usual_pay_day - 1, (m.start + interval '1 month')::date - 1)
-                               END AS d
-                          FROM (SELECT (pg_catalog.date_trunc('month', r.raw) + k * interval '1 month')::date AS start
-                                  FROM (VALUES (-1), (0), (1)) AS v(k)) m) c
-                 ORDER BY pg_catalog.abs(c.d - r.raw), c.d DESC
-                 LIMIT 1)
+               ar.nearest_month_day(due_date + pg_catalog.round(COALESCE(predicted_days_late, 0))::integer, usual_pay_day)
              WHEN usual_pay_weekday IS NOT NULL THEN
-               r.raw + ((usual_pay_weekday - pg_catalog.date_part('isodow', r.raw)::integer + 10) % 7) - 3
-             ELSE r.raw
+               due_date + pg_catalog.round(COALESCE(predicted_days_late, 0))::integer
+               + ((usual_pay_weekday
+                   - pg_catalog.date_part('isodow', (due_date + pg_catalog.round(COALESCE(predicted_days_late, 0))::integer)::timestamp)::integer
+                   + 10) % 7) - 3
+             ELSE due_date + pg_catalog.round(COALESCE(predicted_days_late, 0))::integer
            END,
-           'following', calendar)
-    FROM (SELECT due_date + pg_catalog.round(COALESCE(predicted_days_late, 0))::integer AS raw) r
-$$;
+           'following', calendar);
 COMMENT ON FUNCTION ar.predict_pay_date(date, numeric, integer, integer, text) IS
   'Predicted pay date: due_date + predicted_days_late, moved to the nearest usual day of the month (else the nearest usual weekday), then to the following business day of the calendar';
 
@@ -215,14 +238,15 @@ SELECT o.invoice_id, o.invoice_no, o.kind, o.customer_id, o.customer_code, o.cus
             ELSE ar.adjust_business_day(x.today + 7, 'following', x.cal)
        END AS predicted_pay_date
   FROM ar.open_items_at(pg_catalog.now()) o
+  JOIN ar.customer cu ON cu.customer_id = o.customer_id
+ CROSS JOIN (SELECT ar.setting_value('default_calendar') AS cal) dc
   LEFT JOIN ar.customer_risk_at(CURRENT_DATE) r ON r.customer_id = o.customer_id
  CROSS JOIN LATERAL (
    SELECT EXISTS (SELECT 1 FROM ar.dispute d WHERE d.invoice_id = o.invoice_id AND d.status = 'open') AS in_dispute,
           pr.promised_on,
           pr.promised_on IS NOT NULL AS promised,
           o.due_date + o.days_past_due AS today,
-          COALESCE((SELECT c.calendar FROM ar.customer c WHERE c.customer_id = o.customer_id),
-                   ar.setting_value('default_calendar')) AS cal
+          COALESCE(cu.calendar, dc.cal) AS cal
      FROM (SELECT pg_catalog.min(p.promised_on) AS promised_on
              FROM ar.promise p
             WHERE p.customer_id = o.customer_id AND p.currency = o.currency AND p.status = 'pending'

@@ -4,7 +4,7 @@
 -- calendar), the prediction columns of ar.v_open_items, ar.v_cash_forecast
 -- (13 weeks) and the honesty of ar.v_prediction_backtest.
 BEGIN;
-SELECT plan(61);
+SELECT plan(63);
 
 -- The aggregate -----------------------------------------------------------------
 SELECT is((SELECT (b).paid_invoices FROM (SELECT ar.payment_behaviour(d, p, 100, '2026-01-31', 180) b
@@ -168,6 +168,8 @@ SELECT is(ar.predict_pay_date('2026-03-10', 3, 25, NULL, 'JP-BANK'), '2026-03-25
           'snapped to the nearest usual day of the month');
 SELECT is(ar.predict_pay_date('2026-04-20', 7, 0, NULL, 'JP-BANK'), '2026-04-30'::date,
           'snapped to the month end');
+SELECT is(ar.nearest_month_day('2026-02-20', 31), '2026-02-28'::date, 'day 31 in February is its last day, nearer than January 31');
+SELECT is(ar.nearest_month_day('2026-03-02', 30), '2026-02-28'::date, 'day 30 nearest to March 2 is February''s last day');
 SELECT is(ar.predict_pay_date('2026-03-10', 3, NULL, 2, 'JP-BANK'), '2026-03-10'::date,
           'snapped to the nearest usual weekday (Friday 13th -> Tuesday 10th)');
 SELECT is(ar.predict_pay_date('2026-03-10', 10, NULL, NULL, 'JP-BANK'), '2026-03-23'::date,
