@@ -1,7 +1,7 @@
 /*
  * core/risk.c: payment behaviour state (see risk.h).
  */
-#include "core/risk.h"
+#include "risk.h"
 
 #include <math.h>
 #include <string.h>
