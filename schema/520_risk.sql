@@ -171,7 +171,8 @@ COMMENT ON COLUMN ar.v_customer_risk.usual_pay_weekday IS
 -- The day of the month "dom" (0 = the last day) in the month starting at m;
 -- a day beyond the month's length is its last day.
 CREATE FUNCTION ar.month_day(m date, dom integer) RETURNS date
-  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  -- Not STRICT, so that the planner inlines it (NULL in gives NULL out anyway).
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
   RETURN CASE WHEN dom = 0 THEN (m + interval '1 month')::date - 1
               ELSE LEAST(m + dom - 1, (m + interval '1 month')::date - 1) END;
 COMMENT ON FUNCTION ar.month_day(date, integer) IS
@@ -181,7 +182,7 @@ COMMENT ON FUNCTION ar.month_day(date, integer) IS
 -- The nearest is this month's, or the previous month's when this month's
 -- is not before d, or the next month's when it is.
 CREATE FUNCTION ar.nearest_month_day(d date, dom integer) RETURNS date
-  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
   RETURN CASE
            WHEN ar.month_day(pg_catalog.date_trunc('month', d::timestamp)::date, dom) >= d THEN
              CASE WHEN d - ar.month_day((pg_catalog.date_trunc('month', d::timestamp) - interval '1 month')::date, dom)

@@ -20,53 +20,67 @@ CREATE FUNCTION ar.kpi_monthly_at(as_of date)
   SET jit = off
   SET search_path = pg_catalog, pg_temp
 AS $$
-  -- Invoices and allocations are first summed per distinct set of dates
-  -- (a book has far fewer of those than rows), then turned into changes.
+  -- Every invoice and allocation changes the balances on a few dates; a
+  -- change counts from the month of its date on, and not at all when dated
+  -- after as_of.  So each row is first reduced to the months of its
+  -- changes (NULL: none by as_of), rows with the same months are summed,
+  -- and only those few sums are expanded into changes.
   WITH inv AS (
-    SELECT i.currency, i.issue_date, i.due_date, pg_catalog.sum(i.amount) AS amount
+    SELECT i.currency,
+           CASE WHEN i.issue_date <= as_of THEN pg_catalog.date_trunc('month', i.issue_date::timestamp) END AS m_issue,
+           CASE WHEN i.due_date <= as_of THEN pg_catalog.date_trunc('month', i.due_date::timestamp) END AS m_due,
+           CASE WHEN i.due_date + 91 <= as_of THEN pg_catalog.date_trunc('month', (i.due_date + 91)::timestamp) END AS m_o90,
+           pg_catalog.sum(i.amount) AS amount
       FROM ar.invoice i
      WHERE i.status <> 'void' AND i.issue_date <= as_of
-     GROUP BY 1, 2, 3
+     GROUP BY 1, 2, 3, 4
   ), alloc AS (
-    SELECT i.currency, i.issue_date, i.due_date, a.applied_on, a.reversed_on, a.kind = 'write_off' AS is_wo,
-           pg_catalog.sum(a.amount) AS amount
-      FROM ar.allocation a
-      JOIN ar.invoice i ON i.invoice_id = a.invoice_id
-     WHERE i.status <> 'void' AND a.applied_on <= as_of
-     GROUP BY 1, 2, 3, 4, 5, 6
+    SELECT x.currency, x.is_wo,
+           CASE WHEN x.applied_on <= as_of THEN pg_catalog.date_trunc('month', x.applied_on::timestamp) END AS m_applied,
+           CASE WHEN x.reversed_on <= as_of THEN pg_catalog.date_trunc('month', x.reversed_on::timestamp) END AS m_reversed,
+           CASE WHEN x.cur_from < x.cur_to AND x.cur_from <= as_of
+                THEN pg_catalog.date_trunc('month', x.cur_from::timestamp) END AS m_cur_from,
+           CASE WHEN x.cur_from < x.cur_to AND x.cur_to <= as_of
+                THEN pg_catalog.date_trunc('month', x.cur_to::timestamp) END AS m_cur_to,
+           CASE WHEN x.o90_from <= as_of THEN pg_catalog.date_trunc('month', x.o90_from::timestamp) END AS m_o90_from,
+           CASE WHEN x.reversed_on > x.o90_from AND x.reversed_on <= as_of
+                THEN pg_catalog.date_trunc('month', x.reversed_on::timestamp) END AS m_o90_to,
+           pg_catalog.sum(x.amount) AS amount
+      FROM (SELECT i.currency, a.kind = 'write_off' AS is_wo, a.applied_on, a.reversed_on, a.amount,
+                   -- in force and the invoice current / over 90 days past due
+                   GREATEST(a.applied_on, i.issue_date) AS cur_from, LEAST(a.reversed_on, i.due_date) AS cur_to,
+                   GREATEST(a.applied_on, i.due_date + 91) AS o90_from
+              FROM ar.allocation a
+              JOIN ar.invoice i ON i.invoice_id = a.invoice_id
+             WHERE i.status <> 'void' AND a.applied_on <= as_of) x
+     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
   ), ev AS (
     -- Invoices: receivable from the issue date, current until the due
     -- date, over 90 days past due from due + 91.
-    SELECT v.currency, e.d, e.total, e.cur, e.o90, e.inv, 0::numeric AS wo
+    SELECT v.currency, e.m, e.total, e.cur, e.o90, e.inv, 0::numeric AS wo
       FROM inv v
-     CROSS JOIN LATERAL (VALUES (v.issue_date, v.amount, v.amount, 0::numeric, v.amount),
-                                (v.due_date, 0::numeric, -v.amount, 0::numeric, 0::numeric),
-                                (v.due_date + 91, 0::numeric, 0::numeric, v.amount, 0::numeric))
-                         AS e(d, total, cur, o90, inv)
+     CROSS JOIN LATERAL (VALUES (v.m_issue, v.amount, v.amount, 0::numeric, v.amount),
+                                (v.m_due, 0::numeric, -v.amount, 0::numeric, 0::numeric),
+                                (v.m_o90, 0::numeric, 0::numeric, v.amount, 0::numeric))
+                         AS e(m, total, cur, o90, inv)
     UNION ALL
     -- Allocations: reduce the balances they fall in while in force
     -- (applied_on <= day < reversed_on).
-    SELECT t.currency, e.d, e.total, e.cur, e.o90, 0::numeric, e.wo
+    SELECT t.currency, e.m, e.total, e.cur, e.o90, 0::numeric, e.wo
       FROM alloc t
-     CROSS JOIN LATERAL (
-       SELECT GREATEST(t.applied_on, t.issue_date) AS cur_from, LEAST(t.reversed_on, t.due_date) AS cur_to,
-              GREATEST(t.applied_on, t.due_date + 91) AS o90_from,
-              CASE WHEN t.is_wo THEN t.amount ELSE 0 END AS wo_amount) b
-     CROSS JOIN LATERAL (VALUES (t.applied_on, -t.amount, 0::numeric, 0::numeric, b.wo_amount),
-                                (t.reversed_on, t.amount, 0::numeric, 0::numeric, -b.wo_amount),
-                                (CASE WHEN b.cur_from < b.cur_to THEN b.cur_from END, 0::numeric, -t.amount, 0::numeric, 0::numeric),
-                                (CASE WHEN b.cur_from < b.cur_to THEN b.cur_to END, 0::numeric, t.amount, 0::numeric, 0::numeric),
-                                (b.o90_from, 0::numeric, 0::numeric, -t.amount, 0::numeric),
-                                (CASE WHEN t.reversed_on > b.o90_from THEN t.reversed_on END, 0::numeric, 0::numeric, t.amount, 0::numeric))
-                         AS e(d, total, cur, o90, wo)
+     CROSS JOIN LATERAL (VALUES (t.m_applied, -t.amount, 0::numeric, 0::numeric, CASE WHEN t.is_wo THEN t.amount ELSE 0 END),
+                                (t.m_reversed, t.amount, 0::numeric, 0::numeric, CASE WHEN t.is_wo THEN -t.amount ELSE 0 END),
+                                (t.m_cur_from, 0::numeric, -t.amount, 0::numeric, 0::numeric),
+                                (t.m_cur_to, 0::numeric, t.amount, 0::numeric, 0::numeric),
+                                (t.m_o90_from, 0::numeric, 0::numeric, -t.amount, 0::numeric),
+                                (t.m_o90_to, 0::numeric, 0::numeric, t.amount, 0::numeric))
+                         AS e(m, total, cur, o90, wo)
   ), flows AS (
-    -- Changes dated after as_of are not known yet: the current month
-    -- runs to as_of.
-    SELECT ev.currency, pg_catalog.date_trunc('month', ev.d::timestamp)::date AS month,
+    SELECT ev.currency, ev.m::date AS month,
            pg_catalog.sum(ev.total) AS total, pg_catalog.sum(ev.cur) AS cur, pg_catalog.sum(ev.o90) AS o90,
            pg_catalog.sum(ev.inv) AS inv, pg_catalog.sum(ev.wo) AS wo
       FROM ev
-     WHERE ev.d <= as_of
+     WHERE ev.m IS NOT NULL
      GROUP BY 1, 2
   ), cash AS (
     SELECT p.currency, pg_catalog.date_trunc('month', p.received_on::timestamp)::date AS month,

@@ -17,8 +17,9 @@ WITH od AS (
          pg_catalog.count(*) FILTER (WHERE x.disputed)::integer AS open_disputes,
          pg_catalog.max(o.dunning_level) AS dunning_level
     FROM ar.open_items_at(pg_catalog.now()) o
-   CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM ar.dispute d
-                                       WHERE d.invoice_id = o.invoice_id AND d.status = 'open') AS disputed) x
+    LEFT JOIN (SELECT DISTINCT d.invoice_id FROM ar.dispute d WHERE d.status = 'open') od
+           ON od.invoice_id = o.invoice_id
+   CROSS JOIN LATERAL (SELECT od.invoice_id IS NOT NULL AS disputed) x
    WHERE o.days_past_due > 0
    GROUP BY o.customer_id, o.currency
 ), w AS (
