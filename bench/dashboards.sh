@@ -88,7 +88,7 @@ done
 # invoices, on-time share, recency- and amount-weighted mean days late,
 # effective n, usual day of the month and weekday by mode()).
 AS_OF=$("${PSQL[@]}" -At -c "SELECT CURRENT_DATE")
-Q_C="SELECT i.customer_id, ar.payment_behaviour(i.due_date, i.closed_on, i.amount::float8, DATE '$AS_OF', 180) FROM ar.invoice i WHERE i.status = 'paid' AND i.kind = 'invoice' GROUP BY i.customer_id"
+Q_C="SELECT i.customer_id, ar.payment_behaviour(i.due_date, i.closed_on, i.amount, DATE '$AS_OF', 180) FROM ar.invoice i WHERE i.status = 'paid' AND i.kind = 'invoice' GROUP BY i.customer_id"
 Q_SQL="SELECT customer_id, count(*), avg((x <= 0)::int), sum(w * x) / sum(w), sum(w) ^ 2 / sum(w * w),
               mode() WITHIN GROUP (ORDER BY dom), mode() WITHIN GROUP (ORDER BY dow)
          FROM (SELECT i.customer_id, i.closed_on - i.due_date AS x,

@@ -31,11 +31,11 @@ COMMENT ON COLUMN ar.payment_behaviour.usual_pay_weekday IS
   'ISO weekday (1 = Monday .. 7 = Sunday) on which at least half of the payments fell, with 3 payments or more; NULL otherwise';
 COMMENT ON COLUMN ar.payment_behaviour.weight_sum IS 'Sum of the weights; pools groups: the mean of several is sum(mean * weight_sum) / sum(weight_sum)';
 
-CREATE FUNCTION ar.payment_behaviour_transfn(internal, date, date, double precision, date, double precision)
+CREATE FUNCTION ar.payment_behaviour_transfn(internal, date, date, numeric, date, double precision)
   RETURNS internal
   AS 'MODULE_PATHNAME', 'pgr_payment_behaviour_transfn'
   LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION ar.payment_behaviour_transfn(internal, date, date, double precision, date, double precision) IS
+COMMENT ON FUNCTION ar.payment_behaviour_transfn(internal, date, date, numeric, date, double precision) IS
   'Transition function of ar.payment_behaviour (internal)';
 CREATE FUNCTION ar.payment_behaviour_combine(internal, internal) RETURNS internal
   AS 'MODULE_PATHNAME', 'pgr_payment_behaviour_combine'
@@ -58,7 +58,7 @@ CREATE FUNCTION ar.payment_behaviour_final(internal) RETURNS ar.payment_behaviou
 COMMENT ON FUNCTION ar.payment_behaviour_final(internal) IS
   'Final function of ar.payment_behaviour (internal)';
 
-CREATE AGGREGATE ar.payment_behaviour(due_date date, paid_on date, amount double precision, as_of date,
+CREATE AGGREGATE ar.payment_behaviour(due_date date, paid_on date, amount numeric, as_of date,
                                       half_life_days double precision) (
   SFUNC = ar.payment_behaviour_transfn,
   STYPE = internal,
@@ -69,7 +69,7 @@ CREATE AGGREGATE ar.payment_behaviour(due_date date, paid_on date, amount double
   DESERIALFUNC = ar.payment_behaviour_deserialize,
   PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE ar.payment_behaviour(date, date, double precision, date, double precision) IS
+COMMENT ON AGGREGATE ar.payment_behaviour(date, date, numeric, date, double precision) IS
   'How paid invoices were paid, seen from as_of: recency- and amount-weighted mean days late, on-time share, usual pay day; rows with a NULL date or amount are skipped; as_of and half_life_days must be the same on every row and no payment may be dated after as_of';
 
 ------------------------------------------------------------------------------
@@ -98,7 +98,7 @@ CREATE FUNCTION ar.customer_risk_at(as_of date)
 AS $$
   WITH h AS (
     SELECT i.customer_id,
-           ar.payment_behaviour(i.due_date, i.closed_on, i.amount::double precision, as_of,
+           ar.payment_behaviour(i.due_date, i.closed_on, i.amount, as_of,
                                 (SELECT m.half_life_days FROM ar.risk_model() m)) AS b
       FROM ar.invoice i
      WHERE i.status = 'paid' AND i.kind = 'invoice' AND i.closed_on <= as_of
@@ -242,16 +242,20 @@ SELECT o.invoice_id, o.invoice_no, o.kind, o.customer_id, o.customer_code, o.cus
   JOIN ar.customer cu ON cu.customer_id = o.customer_id
  CROSS JOIN (SELECT ar.setting_value('default_calendar') AS cal) dc
   LEFT JOIN ar.customer_risk_at(CURRENT_DATE) r ON r.customer_id = o.customer_id
+  -- Pending promises whose grace has not run out on the customer's today.
+  LEFT JOIN (SELECT p.customer_id, p.currency, pg_catalog.min(p.promised_on) AS promised_on
+               FROM ar.promise p
+               JOIN ar.customer pc ON pc.customer_id = p.customer_id
+              WHERE p.status = 'pending'
+                AND p.promised_on + p.grace_days >= (pg_catalog.now() AT TIME ZONE pc.time_zone)::date
+              GROUP BY p.customer_id, p.currency) pr ON pr.customer_id = o.customer_id AND pr.currency = o.currency
+  LEFT JOIN (SELECT DISTINCT d.invoice_id FROM ar.dispute d WHERE d.status = 'open') od ON od.invoice_id = o.invoice_id
  CROSS JOIN LATERAL (
-   SELECT EXISTS (SELECT 1 FROM ar.dispute d WHERE d.invoice_id = o.invoice_id AND d.status = 'open') AS in_dispute,
+   SELECT od.invoice_id IS NOT NULL AS in_dispute,
           pr.promised_on,
           pr.promised_on IS NOT NULL AS promised,
           o.due_date + o.days_past_due AS today,
           COALESCE(cu.calendar, dc.cal) AS cal
-     FROM (SELECT pg_catalog.min(p.promised_on) AS promised_on
-             FROM ar.promise p
-            WHERE p.customer_id = o.customer_id AND p.currency = o.currency AND p.status = 'pending'
-              AND p.promised_on + p.grace_days >= o.due_date + o.days_past_due) pr
  ) x
  CROSS JOIN LATERAL (
    SELECT ar.predict_pay_date(o.due_date, r.predicted_days_late, r.usual_pay_day, r.usual_pay_weekday, x.cal)

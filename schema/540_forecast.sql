@@ -50,7 +50,7 @@ AS $$
   ), prior AS MATERIALIZED (
     -- Portfolio mean known when each month began.
     SELECT mo.month,
-           (SELECT (ar.payment_behaviour(h.due_date, h.closed_on, h.amount::double precision, mo.month - 1,
+           (SELECT (ar.payment_behaviour(h.due_date, h.closed_on, h.amount, mo.month - 1,
                                          m.half_life_days)).mean_days_late
               FROM ar.invoice h
              WHERE h.status = 'paid' AND h.kind = 'invoice' AND h.closed_on < mo.month) AS mu
@@ -68,7 +68,7 @@ AS $$
       JOIN prior pr ON pr.month = p.month
      CROSS JOIN ar.risk_model() m
      CROSS JOIN LATERAL (
-       SELECT ar.payment_behaviour(h.due_date, h.closed_on, h.amount::double precision, p.due_date - 1,
+       SELECT ar.payment_behaviour(h.due_date, h.closed_on, h.amount, p.due_date - 1,
                                    m.half_life_days) AS b
          FROM ar.invoice h
         WHERE h.customer_id = p.customer_id AND h.status = 'paid' AND h.kind = 'invoice'

@@ -13,6 +13,9 @@
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/numeric.h"
+
+#include "core/aging.h"
 
 #include "core/risk.h"
 
@@ -30,8 +33,8 @@ raise_status(RiskStatus st, FunctionCallInfo fcinfo)
 		case RISK_BAD_AMOUNT:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("amount %g of ar.payment_behaviour must be greater than zero",
-							PG_GETARG_FLOAT8(3)),
+					 errmsg("amount %s of ar.payment_behaviour must be greater than zero",
+							DatumGetCString(DirectFunctionCall1(numeric_out, PG_GETARG_DATUM(3)))),
 					 errhint("Pass the amount of each paid invoice.")));
 			break;
 		case RISK_BAD_HALF_LIFE:
@@ -70,6 +73,24 @@ raise_status(RiskStatus st, FunctionCallInfo fcinfo)
 }
 
 /*
+ * A numeric amount as a double.  The server's numeric_float8 goes through
+ * text; amounts of up to eight decimals below 10^16 (all of a ledger's)
+ * are decoded from the storage bytes directly (core/aging.h).
+ */
+static inline double
+amount_to_double(Datum d)
+{
+	struct varlena *raw = (struct varlena *) DatumGetPointer(d);
+	aging_acc	v;
+	int			dscale;
+
+	if (likely(!VARATT_IS_EXTERNAL(raw) && !VARATT_IS_COMPRESSED(raw) &&
+			   aging_numeric_decode((const uint8_t *) VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw), &v, &dscale)))
+		return (double) v / 1e8;
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, d));
+}
+
+/*
  * Rows with a NULL due date, payment date or amount are skipped; as_of and
  * half_life_days must be given.
  */
@@ -97,7 +118,7 @@ pgr_payment_behaviour_transfn(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("as_of and half_life_days of ar.payment_behaviour must not be null")));
 
-	rs = risk_add(st, PG_GETARG_DATEADT(1), PG_GETARG_DATEADT(2), PG_GETARG_FLOAT8(3),
+	rs = risk_add(st, PG_GETARG_DATEADT(1), PG_GETARG_DATEADT(2), amount_to_double(PG_GETARG_DATUM(3)),
 				  PG_GETARG_DATEADT(4), PG_GETARG_FLOAT8(5));
 	if (rs != RISK_OK)
 		raise_status(rs, fcinfo);

@@ -4,7 +4,7 @@
 -- calendar), the prediction columns of ar.v_open_items, ar.v_cash_forecast
 -- (13 weeks) and the honesty of ar.v_prediction_backtest.
 BEGIN;
-SELECT plan(63);
+SELECT plan(65);
 
 -- The aggregate -----------------------------------------------------------------
 SELECT is((SELECT (b).paid_invoices FROM (SELECT ar.payment_behaviour(d, p, 100, '2026-01-31', 180) b
@@ -39,7 +39,7 @@ SELECT is((SELECT ROW((b).paid_invoices, (b).mean_days_late, (b).on_time_rate)::
              FROM (SELECT ar.payment_behaviour(d, d, 1, '2026-01-01', 180) b FROM (SELECT NULL::date AS d WHERE false) e) x),
           '(0,,)', 'over no rows: nothing paid, no mean');
 SELECT is((SELECT (b).paid_invoices FROM (SELECT ar.payment_behaviour(d, p, a, '2026-01-31', 180) b
-                                            FROM (VALUES ('2026-01-10'::date, NULL::date, 100::float8),
+                                            FROM (VALUES ('2026-01-10'::date, NULL::date, 100::numeric),
                                                          ('2026-01-10', '2026-01-12', NULL),
                                                          ('2026-01-10', '2026-01-12', 5)) v(d, p, a)) x),
           1::bigint, 'rows with a NULL date or amount are skipped');
@@ -61,6 +61,12 @@ SELECT throws_ok($$SELECT ar.payment_behaviour('2026-01-01', '2026-01-02', 0, '2
                  'amount 0 of ar.payment_behaviour must be greater than zero', 'a zero amount is refused');
 SELECT throws_ok($$SELECT ar.payment_behaviour('2026-01-01', '2026-01-02', 'NaN', '2026-02-01', 180)$$, '22023',
                  'amount NaN of ar.payment_behaviour must be greater than zero', 'a NaN amount is refused');
+SELECT throws_ok($$SELECT ar.payment_behaviour('2026-01-01', '2026-01-02', -2.50, '2026-02-01', 180)$$, '22023',
+                 'amount -2.50 of ar.payment_behaviour must be greater than zero', 'a negative amount is refused, as written');
+SELECT is((SELECT round((b).mean_days_late::numeric, 6) FROM (SELECT ar.payment_behaviour(d, p, a, '2026-01-31', 180) b
+                                             FROM (VALUES ('2026-01-20'::date, '2026-01-20'::date, 3e20),
+                                                          ('2026-01-12', '2026-01-20', 1e20 + 0.000000001)) v(d, p, a)) x),
+          2.000000, 'amounts beyond the fast decoding path weigh the same');
 SELECT throws_ok($$SELECT ar.payment_behaviour('2026-01-01', '2026-01-02', 10, '2026-02-01', 0)$$, '22023',
                  'half_life_days 0 of ar.payment_behaviour must be greater than zero', 'a zero half-life is refused');
 SELECT throws_ok($$SELECT ar.payment_behaviour('2026-01-01', '2026-03-02', 10, '2026-02-01', 180)$$, '22023',
@@ -79,7 +85,7 @@ SELECT throws_ok($$SELECT ar.payment_behaviour('infinity', '2026-01-02', 10, '20
 -- The parallel path: serial and parallel give the same result.
 CREATE TABLE ar_test_risk_parallel AS
 SELECT (g % 500)::bigint AS k, '2025-01-01'::date + (g % 400) AS due,
-       '2025-01-01'::date + (g % 400) + ((g * 37) % 61 - 10) AS paid, ((g * 7919) % 100000 + 1)::float8 AS amount
+       '2025-01-01'::date + (g % 400) + ((g * 37) % 61 - 10) AS paid, ((g * 7919) % 100000 + 1)::numeric AS amount
   FROM generate_series(1, 200000) g;
 ANALYZE ar_test_risk_parallel;
 SET LOCAL max_parallel_workers_per_gather = 0;
@@ -109,8 +115,8 @@ SELECT string_agg(k || ':' || (b).paid_invoices || ':' || (b).on_time_invoices |
 SELECT is(:'par_risk'::text, :'serial_risk'::text, 'parallel states combine to the serial result');
 SELECT is((SELECT round((ar.payment_behaviour(due, paid, amount, '2026-06-01', 180)).mean_days_late::numeric, 6)
              FROM ar_test_risk_parallel),
-          (SELECT round(sum(amount * 2 ^ (-('2026-06-01' - paid) / 180.0) * (paid - due))::numeric
-                        / sum(amount * 2 ^ (-('2026-06-01' - paid) / 180.0))::numeric, 6) FROM ar_test_risk_parallel),
+          (SELECT round(sum(amount::float8 * 2 ^ (-('2026-06-01' - paid) / 180.0) * (paid - due))::numeric
+                        / sum(amount::float8 * 2 ^ (-('2026-06-01' - paid) / 180.0))::numeric, 6) FROM ar_test_risk_parallel),
           'the weighted mean equals the plain SQL formula');
 RESET max_parallel_workers_per_gather;
 RESET parallel_setup_cost;
