@@ -39,30 +39,8 @@ END;
 COMMENT ON FUNCTION ar.open_items_at(timestamptz) IS
   'Rows of ar.v_open_items as they would read at the instant at_time: current open amounts, days past due counted to the customer''s local date at that instant';
 
-CREATE VIEW ar.v_open_items WITH (security_invoker = true) AS
-SELECT o.invoice_id, o.invoice_no, o.kind, o.customer_id, o.customer_code, o.customer_name, o.segment,
-       o.collector, o.currency, o.amount, o.open_amount, o.issue_date, o.due_date, o.days_past_due,
-       o.bucket, o.dunning_level
-  FROM ar.open_items_at(pg_catalog.now()) o;
-COMMENT ON VIEW ar.v_open_items IS
-  'One row per open invoice, with days past due in the customer''s time zone and its aging bucket (setting default_buckets)';
-COMMENT ON COLUMN ar.v_open_items.invoice_id IS 'Invoice key';
-COMMENT ON COLUMN ar.v_open_items.invoice_no IS 'Invoice number (請求書番号)';
-COMMENT ON COLUMN ar.v_open_items.kind IS 'invoice, fee (dunning fee) or interest (late interest)';
-COMMENT ON COLUMN ar.v_open_items.customer_id IS 'Customer key';
-COMMENT ON COLUMN ar.v_open_items.customer_code IS 'Customer code (取引先コード)';
-COMMENT ON COLUMN ar.v_open_items.customer_name IS 'Customer name';
-COMMENT ON COLUMN ar.v_open_items.segment IS 'Customer segment';
-COMMENT ON COLUMN ar.v_open_items.collector IS 'Role name of the customer''s collector';
-COMMENT ON COLUMN ar.v_open_items.currency IS 'Currency of the invoice';
-COMMENT ON COLUMN ar.v_open_items.amount IS 'Amount billed';
-COMMENT ON COLUMN ar.v_open_items.open_amount IS 'Amount still owed';
-COMMENT ON COLUMN ar.v_open_items.issue_date IS 'Date of issue';
-COMMENT ON COLUMN ar.v_open_items.due_date IS 'Due date';
-COMMENT ON COLUMN ar.v_open_items.days_past_due IS
-  'Today''s date in the customer''s time zone minus the due date: 1 the day after the due date, 0 on it, negative before';
-COMMENT ON COLUMN ar.v_open_items.bucket IS 'Aging bucket label under the setting default_buckets (current, 1-30, ..., 90+)';
-COMMENT ON COLUMN ar.v_open_items.dunning_level IS 'Highest dunning step sent for the invoice in its current episode';
+-- ar.v_open_items itself is defined in 520_risk.sql: it carries the
+-- predicted pay date, which needs the risk model.
 
 ------------------------------------------------------------------------------
 -- Aging per customer and currency

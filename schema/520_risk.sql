@@ -222,12 +222,11 @@ COMMENT ON FUNCTION ar.predict_pay_date(date, numeric, integer, integer, text) I
   'Predicted pay date: due_date + predicted_days_late, moved to the nearest usual day of the month (else the nearest usual weekday), then to the following business day of the calendar';
 
 ------------------------------------------------------------------------------
--- ar.v_open_items gains in_dispute, promised and predicted_pay_date.  The
--- view is first created in 500_aging_views.sql, before the risk model
--- exists; columns are added at the end, which CREATE OR REPLACE VIEW allows.
+-- ar.v_open_items: one row per open invoice (ar.open_items_at, 500), with
+-- dispute, promise and the predicted pay date from the risk model above.
 ------------------------------------------------------------------------------
 
-CREATE OR REPLACE VIEW ar.v_open_items WITH (security_invoker = true) AS
+CREATE VIEW ar.v_open_items WITH (security_invoker = true) AS
 SELECT o.invoice_id, o.invoice_no, o.kind, o.customer_id, o.customer_code, o.customer_name, o.segment,
        o.collector, o.currency, o.amount, o.open_amount, o.issue_date, o.due_date, o.days_past_due,
        o.bucket, o.dunning_level,
@@ -261,6 +260,25 @@ SELECT o.invoice_id, o.invoice_no, o.kind, o.customer_id, o.customer_code, o.cus
    SELECT ar.predict_pay_date(o.due_date, r.predicted_days_late, r.usual_pay_day, r.usual_pay_weekday, x.cal)
             AS predicted
  ) y;
+COMMENT ON VIEW ar.v_open_items IS
+  'One row per open invoice, with days past due in the customer''s time zone and its aging bucket (setting default_buckets)';
+COMMENT ON COLUMN ar.v_open_items.invoice_id IS 'Invoice key';
+COMMENT ON COLUMN ar.v_open_items.invoice_no IS 'Invoice number (請求書番号)';
+COMMENT ON COLUMN ar.v_open_items.kind IS 'invoice, fee (dunning fee) or interest (late interest)';
+COMMENT ON COLUMN ar.v_open_items.customer_id IS 'Customer key';
+COMMENT ON COLUMN ar.v_open_items.customer_code IS 'Customer code (取引先コード)';
+COMMENT ON COLUMN ar.v_open_items.customer_name IS 'Customer name';
+COMMENT ON COLUMN ar.v_open_items.segment IS 'Customer segment';
+COMMENT ON COLUMN ar.v_open_items.collector IS 'Role name of the customer''s collector';
+COMMENT ON COLUMN ar.v_open_items.currency IS 'Currency of the invoice';
+COMMENT ON COLUMN ar.v_open_items.amount IS 'Amount billed';
+COMMENT ON COLUMN ar.v_open_items.open_amount IS 'Amount still owed';
+COMMENT ON COLUMN ar.v_open_items.issue_date IS 'Date of issue';
+COMMENT ON COLUMN ar.v_open_items.due_date IS 'Due date';
+COMMENT ON COLUMN ar.v_open_items.days_past_due IS
+  'Today''s date in the customer''s time zone minus the due date: 1 the day after the due date, 0 on it, negative before';
+COMMENT ON COLUMN ar.v_open_items.bucket IS 'Aging bucket label under the setting default_buckets (current, 1-30, ..., 90+)';
+COMMENT ON COLUMN ar.v_open_items.dunning_level IS 'Highest dunning step sent for the invoice in its current episode';
 COMMENT ON COLUMN ar.v_open_items.in_dispute IS 'True while an open dispute (ar.dispute) names the invoice';
 COMMENT ON COLUMN ar.v_open_items.promised IS
   'True while the customer has a pending promise to pay (ar.promise) in the invoice''s currency whose grace has not run out';
