@@ -81,21 +81,22 @@ CREATE FUNCTION ar.risk_model()
   RETURNS TABLE (half_life_days double precision, prior_strength double precision,
                  class_a_max numeric, class_b_max numeric, class_c_max numeric, doubtful_after_days integer)
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-  SELECT 180::double precision, 3::double precision, 5::numeric, 15::numeric, 30::numeric, 90
-$$;
+BEGIN ATOMIC
+  SELECT 180::double precision, 3::double precision, 5::numeric, 15::numeric, 30::numeric, 90;
+END;
 COMMENT ON FUNCTION ar.risk_model() IS
   'Constants of the risk model: recency half-life (days), prior strength k of the shrinkage (invoices), upper bounds of risk classes A, B, C in predicted days late, and the days past due after which an open invoice is no longer expected';
 
 -- Plain SQL, inlined into the calling query (a filter on customer_id
--- reaches the grouped scan); qualifies every name instead of pinning
--- search_path.
+-- reaches the grouped scan), so no SET search_path: a SQL-standard body
+-- (BEGIN ATOMIC) is bound at creation, and no caller's search_path reaches
+-- its operators and casts.
 CREATE FUNCTION ar.customer_risk_at(as_of date)
   RETURNS TABLE (customer_id bigint, paid_invoices bigint, on_time_rate numeric, mean_days_late numeric,
                  predicted_days_late numeric, risk_class text, effective_history numeric,
                  portfolio_mean_days_late numeric, usual_pay_day integer, usual_pay_weekday integer)
   LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
+BEGIN ATOMIC
   WITH h AS (
     SELECT i.customer_id,
            ar.payment_behaviour(i.due_date, i.closed_on, i.amount, as_of,
@@ -131,8 +132,8 @@ AS $$
          pg_catalog.round(s.mu::numeric, 1),
          (s.b).usual_pay_day,
          (s.b).usual_pay_weekday
-    FROM s
-$$;
+    FROM s;
+END;
 COMMENT ON FUNCTION ar.customer_risk_at(date) IS
   'Rows of ar.v_customer_risk as they read on as_of: only invoices paid on or before as_of count';
 

@@ -267,8 +267,8 @@ pgr_tg_audit_update(PG_FUNCTION_ARGS)
 		SPI_connect();
 		rc = SPI_execute_with_args(
 			"INSERT INTO ar.audit_log (table_name, op, row_id, old, new) "
-			"SELECT $1, 'UPDATE', u.r, u.o, u.n "
-			"FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(r, o, n)",
+			"SELECT $1, 'UPDATE', ($2)[i], ($3)[i], ($4)[i] "
+			"FROM pg_catalog.generate_series(1, pg_catalog.cardinality($2)) AS i",
 			4, argtypes, args, NULL, false, 0);
 		if (rc != SPI_OK_INSERT)
 			elog(ERROR, "ar.tg_audit_update: audit insert failed: %s", SPI_result_code_string(rc));

@@ -885,6 +885,7 @@ END
 $$;
 COMMENT ON FUNCTION ar.learn_payer_alias(bigint, text) IS
   'Records that the payment''s payer name (normalized) belongs to its customer, counting an auto or manual confirmation (internal helper of ar.auto_apply and ar.assign_payment)';
+
 -- ---- schema/342_match_combinations.sql (new in 0.2.0) ----
 -- ar.match_combinations: the bounded subset-sum search of cash application
 -- in C (src/match.c over src/core/match.c).  ar.match_payment gives it a
@@ -900,6 +901,7 @@ CREATE FUNCTION ar.match_combinations(target numeric, balances numeric[], deltas
   LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 5;
 COMMENT ON FUNCTION ar.match_combinations(numeric, numeric[], numeric[], integer, integer, integer, integer) IS
   'Combinations of balances (1-based positions, ascending) that add up to target + delta for one of the deltas: contiguous runs of any length up to 32, and any max_invoices (1..8) balances by a search bounded to max_nodes nodes; the best max_results, fewest balances first, then the smaller delta, then the oldest (lowest positions)';
+
 -- ---- schema/345_match_payment.sql (new in 0.2.0) ----
 -- ar.match_payment: who paid, and for which invoices?  Every signal of
 -- SPEC.md "Cash application" scored in [0,1]; ar.match_decision applies the
@@ -1225,6 +1227,7 @@ END
 $$;
 COMMENT ON FUNCTION ar.match_decision(bigint, real) IS
   'The best ar.match_payment candidate of a payment, the runner-up''s score, and what ar.auto_apply does with it at the threshold (default: setting match_auto_threshold): apply, ambiguous, below_threshold, no_open_invoices or no_candidate';
+
 -- ---- schema/350_auto_apply.sql (new in 0.2.0) ----
 -- Cash application that writes: ar.auto_apply applies the confident,
 -- unambiguous matches of ar.match_decision; ar.assign_payment is a person
@@ -1584,6 +1587,7 @@ END
 $$;
 COMMENT ON FUNCTION ar.assign_payment(bigint, bigint, text) IS
   'A person identifies a payment: sets its customer, applies it by strategy (ar.apply_payment), marks it matched_by manual and teaches ar.payer_alias its payer name. Returns the allocations made';
+
 -- ---- schema/355_unmatched_view.sql (new in 0.2.0) ----
 -- ar.v_unmatched_payments: the review list of cash application.  Every
 -- received payment with money not yet applied, its best candidate and why
@@ -1640,6 +1644,7 @@ COMMENT ON COLUMN ar.v_unmatched_payments.runner_up_score IS 'Score of the secon
 COMMENT ON COLUMN ar.v_unmatched_payments.best_reasons IS 'Signals behind the best candidate';
 COMMENT ON COLUMN ar.v_unmatched_payments.why_not_applied IS
   'no_candidate, below_threshold, ambiguous, no_open_invoices (ar.auto_apply leaves these for review), customer_credit (matched or partly applied already: what is left is the customer''s unapplied cash), or apply (ar.auto_apply would apply it on its next run)';
+
 -- ---- schema/520_risk.sql (new in 0.2.0) ----
 -- Payment behaviour and risk: the C aggregate ar.payment_behaviour
 -- (src/risk.c over src/core/risk.c), ar.v_customer_risk, the pay-date
@@ -1724,21 +1729,22 @@ CREATE FUNCTION ar.risk_model()
   RETURNS TABLE (half_life_days double precision, prior_strength double precision,
                  class_a_max numeric, class_b_max numeric, class_c_max numeric, doubtful_after_days integer)
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-  SELECT 180::double precision, 3::double precision, 5::numeric, 15::numeric, 30::numeric, 90
-$$;
+BEGIN ATOMIC
+  SELECT 180::double precision, 3::double precision, 5::numeric, 15::numeric, 30::numeric, 90;
+END;
 COMMENT ON FUNCTION ar.risk_model() IS
   'Constants of the risk model: recency half-life (days), prior strength k of the shrinkage (invoices), upper bounds of risk classes A, B, C in predicted days late, and the days past due after which an open invoice is no longer expected';
 
 -- Plain SQL, inlined into the calling query (a filter on customer_id
--- reaches the grouped scan); qualifies every name instead of pinning
--- search_path.
+-- reaches the grouped scan), so no SET search_path: a SQL-standard body
+-- (BEGIN ATOMIC) is bound at creation, and no caller's search_path reaches
+-- its operators and casts.
 CREATE FUNCTION ar.customer_risk_at(as_of date)
   RETURNS TABLE (customer_id bigint, paid_invoices bigint, on_time_rate numeric, mean_days_late numeric,
                  predicted_days_late numeric, risk_class text, effective_history numeric,
                  portfolio_mean_days_late numeric, usual_pay_day integer, usual_pay_weekday integer)
   LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
+BEGIN ATOMIC
   WITH h AS (
     SELECT i.customer_id,
            ar.payment_behaviour(i.due_date, i.closed_on, i.amount, as_of,
@@ -1774,8 +1780,8 @@ AS $$
          pg_catalog.round(s.mu::numeric, 1),
          (s.b).usual_pay_day,
          (s.b).usual_pay_weekday
-    FROM s
-$$;
+    FROM s;
+END;
 COMMENT ON FUNCTION ar.customer_risk_at(date) IS
   'Rows of ar.v_customer_risk as they read on as_of: only invoices paid on or before as_of count';
 
@@ -1928,6 +1934,7 @@ COMMENT ON COLUMN ar.v_open_items.promised IS
   'True while the customer has a pending promise to pay (ar.promise) in the invoice''s currency whose grace has not run out';
 COMMENT ON COLUMN ar.v_open_items.predicted_pay_date IS
   'When the invoice is expected to be paid: NULL in dispute or more than 90 days past due (doubtful); for an overdue invoice, the promised date while a promise is pending; else ar.predict_pay_date from the customer''s risk; when that date has passed, the business day a week from today';
+
 -- ---- schema/530_kpi.sql (new in 0.2.0) ----
 -- Monthly receivables KPIs: ar.v_kpi_monthly.  Every formula, its source
 -- and a worked example (which test/pgtap/71_kpis.sql checks) are in
@@ -2117,6 +2124,7 @@ COMMENT ON COLUMN ar.v_kpi_monthly.promise_kept_rate IS
   'Promises to pay evaluated in the month that were kept, in percent of those kept or broken (NULL when none)';
 COMMENT ON COLUMN ar.v_kpi_monthly.auto_match_rate IS
   '自動消込率: bank-transfer payments received in the month that ar.auto_apply matched (matched_by = auto), in percent of all of them (NULL when none)';
+
 -- ---- schema/540_forecast.sql (new in 0.2.0) ----
 -- The look ahead: ar.v_cash_forecast (13 weeks of expected receipts) and
 -- ar.v_prediction_backtest (how good the pay-date predictor has been,
@@ -2215,6 +2223,7 @@ COMMENT ON COLUMN ar.v_prediction_backtest.n IS 'Paid invoices (kind invoice) du
 COMMENT ON COLUMN ar.v_prediction_backtest.mae_days IS 'Mean absolute error in days of the predicted pay date against the date the invoice was settled';
 COMMENT ON COLUMN ar.v_prediction_backtest.naive_mae_days IS 'Mean absolute error in days of the naive guess: paid on the due date';
 COMMENT ON COLUMN ar.v_prediction_backtest.bias_days IS 'Mean of settled - predicted in days: positive when payments came later than predicted';
+
 -- ---- schema/550_operations_views.sql (new in 0.2.0) ----
 -- Views for the collections team: the worklist, the dunning pipeline and
 -- how well each step works, promises, disputes and the outbox.  See

@@ -25,7 +25,7 @@ TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 fresh_db $DB
 work=$(mktemp -d /tmp/pgr_spattack.XXXXXX)
 chmod 755 "$work"
-trap 'rm -rf "$work"' EXIT
+trap '[[ -n ${KEEP_WORK:-} ]] || rm -rf "$work"' EXIT
 
 # ---------------------------------------------------------------- catalog
 is "$(q -d $DB -c "
