@@ -5,7 +5,7 @@
 \i test/fixtures/zengin/generate.sql
 
 \echo
-\echo '=== 4.5 Cash application: importing a Zengin bank file (振込入金通知) ==='
+\echo '=== 5. Cash application: importing a Zengin bank file (振込入金通知) ==='
 
 -- A customer who pays into her own virtual account (バーチャル口座).
 INSERT INTO ar.customer (customer_code, name, name_kana, email, locale, currency, virtual_account)

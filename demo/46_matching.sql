@@ -5,7 +5,7 @@
 -- difference, a virtual account and a payer nobody knows.  ar.auto_apply
 -- applies what it is sure of; the rest waits in ar.v_unmatched_payments.
 \echo
-\echo '=== 4.6 Matching: candidates, automatic application and review ==='
+\echo '=== 6. Matching (入金消込): candidates, automatic application and review ==='
 
 -- The invoices yesterday's and today's transfers pay.  さくら商事 may
 -- deduct the transfer fee (agreed, and it is not a small supplier's

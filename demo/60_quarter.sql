@@ -1,9 +1,10 @@
 -- A realistic book and a simulated quarter of daily jobs: the demo book
 -- generator builds a year of history up to 91 days ago, then every day of
--- the last quarter its invoices and payments arrive and ar.run_daily does
--- what a pg_cron job would do at 09:00.
+-- the last quarter its invoices and payments arrive, ar.auto_apply matches
+-- the day's transfers, and ar.run_daily does what a pg_cron job would do at
+-- 09:00.
 \echo
-\echo '=== A demo book of 1,000 customers and a simulated quarter of daily jobs ==='
+\echo '=== 7. Dunning (督促): a 1,000-customer book and a simulated quarter of daily jobs ==='
 UPDATE ar.setting SET value = '株式会社さくら商事' WHERE key = 'company_name';
 UPDATE ar.setting SET value = 'さくら銀行 本店営業部 普通預金 1234567 カ）サクラシヨウジ' WHERE key = 'company_bank_account';
 UPDATE ar.setting SET value = '経理部 売掛金担当 03-1234-5678 ar@sakura-shoji.example.jp' WHERE key = 'company_contact';
@@ -19,8 +20,16 @@ DECLARE
   d date;
 BEGIN
   FOR d IN SELECT g::date FROM generate_series(current_date - 90, current_date, interval '1 day') g LOOP
-    INSERT INTO quarter
-    SELECT d, ar.demo_advance(d, apply => true), ar.run_daily(d + time '09:00');
+    -- The day's transfers arrive unapplied, as from the bank; cash
+    -- application applies what it is sure of, and a clerk settles the rest
+    -- by hand (ar.assign_payment: oldest invoices first).
+    INSERT INTO quarter (day, arrived) SELECT d, ar.demo_advance(d, apply => false);
+    PERFORM ar.auto_apply(received_since => d);
+    PERFORM ar.assign_payment(p.payment_id, p.customer_id)
+       FROM ar.payment p
+      WHERE p.received_on = d AND p.matched_by IS NULL AND p.unapplied_amount > 0 AND p.customer_id IS NOT NULL
+      ORDER BY p.payment_id;
+    UPDATE quarter SET daily = ar.run_daily(d + time '09:00') WHERE day = d;
     -- A delivery worker drains the outbox (examples/delivery_worker.py does
     -- this for real); the simulation dates the delivery to the simulated day.
     PERFORM ar.complete_notification(c.notification_id, 'demo')
@@ -41,6 +50,13 @@ SELECT date_trunc('week', day)::date AS "week of",
        sum((daily -> 'promises' ->> 'kept')::int) AS "promises kept",
        sum((daily -> 'promises' ->> 'broken')::int) AS "promises broken"
   FROM quarter GROUP BY 1 ORDER BY 1;
+
+\echo 'Cash application over the quarter (自動消込率 = matched by ar.auto_apply):'
+SELECT count(*) AS payments,
+       count(*) FILTER (WHERE matched_by = 'auto') AS "matched automatically",
+       count(*) FILTER (WHERE matched_by = 'manual') AS "settled by hand",
+       round(100.0 * count(*) FILTER (WHERE matched_by = 'auto') / NULLIF(count(*), 0), 1) AS "auto-match %"
+  FROM ar.payment WHERE received_on > current_date - 91 AND source = 'demo';
 
 \echo 'Notices of the quarter by ladder step and channel:'
 SELECT n.step_no AS step, n.channel, n.template, count(*) AS notices,

@@ -3,13 +3,19 @@
 -- cash forecast and how good its predictions have been.  docs/dashboards.md
 -- and docs/kpis.md explain every column.
 \echo
-\echo '=== Dashboards ==='
-\echo 'KPIs of the last four months (ar.v_kpi_monthly; the current month runs to today):'
+\echo '=== 8. Dashboards: aging, KPIs, worklist, risk, forecast ==='
+\echo 'Aging summary of the book (ar.v_aging_summary):'
+SELECT currency, customers, open_items AS items, current, d1_30, d31_60, d61_90, d90_plus, total_open,
+       pct_overdue AS "overdue %", unapplied_cash AS unapplied, unidentified_cash AS unidentified
+  FROM ar.v_aging_summary ORDER BY currency;
+
+\echo 'KPIs of the quarter''s full months (ar.v_kpi_monthly; the demo book bills monthly up to October):'
 SELECT currency, to_char(month, 'YYYY-MM') AS month, invoiced, received, ending_ar,
        dso_simple AS dso, dso_countback AS "dso cb", best_possible_dso AS bpdso, add_days AS add,
-       cei, pct_current AS "% current", pct_over_90 AS "% 90+", promise_kept_rate AS "% kept"
+       cei, pct_current AS "% current", pct_over_90 AS "% 90+", promise_kept_rate AS "% kept",
+       auto_match_rate AS "% auto-matched"
   FROM ar.v_kpi_monthly
- WHERE month >= date_trunc('month', current_date) - interval '3 months'
+ WHERE month >= date_trunc('month', current_date) - interval '3 months' AND month < date_trunc('month', current_date)
  ORDER BY currency, month;
 
 \echo 'Top of the worklist, yen (ar.v_collector_worklist; priority = overdue x risk x age):'

@@ -33,9 +33,10 @@ cluster_start "$DEMO" "cron.database_name = 'ar_demo'"
 psql -X -q -d postgres -c "CREATE DATABASE ar_demo" >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -c "CREATE EXTENSION pg_cron" -c "CREATE EXTENSION pg_receivables" >/dev/null
 
-for f in demo/*.sql; do
-  psql -X -q -v ON_ERROR_STOP=1 -P pager=off -f "$f"
-done
+# One session for the whole tour: later parts use the helpers earlier ones
+# define (the Zengin file builders of demo/45 in demo/46, for one).
+files=(); for f in demo/*.sql; do files+=(-f "$f"); done
+psql -X -q -v ON_ERROR_STOP=1 -P pager=off "${files[@]}"
 
 cat <<EOF
 
