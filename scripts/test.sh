@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make test: install what is missing, build with -Werror, start a throwaway
 # cluster with pg_cron preloaded, run every pg_regress, isolation, pgTAP and
-# script suite, stop the cluster, and fail on any failure or leftover.
+# script suite, stop the cluster, then the same suites against a UBSan build
+# and the fuzz seeds under ASan (SANITIZE=0 skips that), and fail on any
+# failure or leftover.
 #
 #   scripts/test.sh                 everything
 #   scripts/test.sh pgtap 10_ledger only the named pgTAP suite(s)
@@ -64,4 +66,12 @@ fi
 if [[ $what == all || $what == scripts ]]; then
   echo "== script suites (dump/restore, concurrency, workers)"
   prove --failures test/scripts/*.sh || failed+=(scripts)
+fi
+
+# The sanitizer run CI can afford: the whole suite again against a UBSan
+# build, and every fuzz seed input through its ASan+UBSan harness (about two
+# minutes; make sanitize adds valgrind).  SANITIZE=0 skips it.
+if [[ $what == all && ${SANITIZE:-1} != 0 ]]; then
+  echo "== sanitizers (UBSan suite, ASan+UBSan seed replay)"
+  SANITIZE_VALGRIND=off PGPORT=$((PGPORT + 1)) scripts/sanitize.sh || failed+=(sanitize)
 fi
