@@ -13,6 +13,7 @@
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/datetime.h"
 #include "utils/numeric.h"
 
 #include "core/aging.h"
@@ -24,6 +25,20 @@ PG_FUNCTION_INFO_V1(pgr_payment_behaviour_combine);
 PG_FUNCTION_INFO_V1(pgr_payment_behaviour_serialize);
 PG_FUNCTION_INFO_V1(pgr_payment_behaviour_deserialize);
 PG_FUNCTION_INFO_V1(pgr_payment_behaviour_final);
+
+/* A date in ISO form whatever DateStyle says, for messages. */
+static char *
+iso_date(DateADT d)
+{
+	int			y,
+				m,
+				dd;
+
+	if (DATE_NOT_FINITE(d))
+		return pstrdup(DATE_IS_NOBEGIN(d) ? "-infinity" : "infinity");
+	j2date(d + POSTGRES_EPOCH_JDATE, &y, &m, &dd);
+	return psprintf("%04d-%02d-%02d", y, m, dd);
+}
 
 static pg_noinline void
 raise_status(RiskStatus st, FunctionCallInfo fcinfo)
@@ -55,17 +70,15 @@ raise_status(RiskStatus st, FunctionCallInfo fcinfo)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("payment date %s is after as_of %s",
-							DatumGetCString(DirectFunctionCall1(date_out, PG_GETARG_DATUM(2))),
-							DatumGetCString(DirectFunctionCall1(date_out, PG_GETARG_DATUM(4)))),
+							iso_date(PG_GETARG_DATEADT(2)), iso_date(PG_GETARG_DATEADT(4))),
 					 errhint("Only payments known at as_of can describe the behaviour then; filter paid_on <= as_of.")));
 			break;
 		case RISK_DATE_RANGE:
 			ereport(ERROR,
 					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 					 errmsg("date out of range for ar.payment_behaviour: due %s, paid %s, as_of %s",
-							DatumGetCString(DirectFunctionCall1(date_out, PG_GETARG_DATUM(1))),
-							DatumGetCString(DirectFunctionCall1(date_out, PG_GETARG_DATUM(2))),
-							DatumGetCString(DirectFunctionCall1(date_out, PG_GETARG_DATUM(4))))));
+							iso_date(PG_GETARG_DATEADT(1)), iso_date(PG_GETARG_DATEADT(2)),
+							iso_date(PG_GETARG_DATEADT(4)))));
 			break;
 		default:
 			elog(ERROR, "ar.payment_behaviour: %s", risk_status_message(st));

@@ -92,6 +92,8 @@ risk_add(RiskState *s, int32_t due, int32_t paid, double amount, int32_t as_of, 
 	}
 	if (paid > as_of)
 		return RISK_PAID_AFTER_AS_OF;
+	if (s->n >= RISK_MAX_N)
+		return RISK_BAD_STATE;
 
 	x = (double) paid - (double) due;
 	age = (double) as_of - (double) paid;
@@ -126,6 +128,8 @@ risk_combine(RiskState *into, const RiskState *from)
 		*into = *from;
 		return RISK_OK;
 	}
+	if (into->n > RISK_MAX_N - from->n)
+		return RISK_BAD_STATE;
 	if (into->half_life != from->half_life)
 		return RISK_MIXED_HALF_LIFE;
 	if (into->as_of != from->as_of)
@@ -300,6 +304,9 @@ risk_deserialize(const unsigned char *in, size_t len, RiskState *s)
 	s->n = (int64_t) u;
 	p = get_u64(p, &u);
 	s->on_time = (int64_t) u;
+	/* No group holds 2^53 rows; the bound keeps every sum below exact. */
+	if (s->n < 0 || s->n > RISK_MAX_N)
+		goto bad;
 	p = get_f64(p, &s->half_life);
 	p = get_f64(p, &s->sw);
 	p = get_f64(p, &s->swx);

@@ -75,6 +75,9 @@ typedef struct RiskResult
 	int			usual_pay_weekday;	/* ISO 1 = Monday .. 7 = Sunday, -1 = none */
 } RiskResult;
 
+/* At most this many rows in one state (2^53): counters and their sums stay exact. */
+#define RISK_MAX_N		((int64_t) 1 << 53)
+
 /* Plain dates must stay within this many days of 2000-01-01. */
 #define RISK_MAX_ABS_DAY	3000000
 
