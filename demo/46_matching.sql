@@ -4,6 +4,8 @@
 -- an EDI reference, a deducted bank fee, a combined payment, a tax rounding
 -- difference, a virtual account and a payer nobody knows.  ar.auto_apply
 -- applies what it is sure of; the rest waits in ar.v_unmatched_payments.
+\i test/fixtures/zengin/generate.sql
+
 \echo
 \echo '=== 4.6 Matching: candidates, automatic application and review ==='
 
