@@ -4,6 +4,8 @@
 -- an EDI reference, a deducted bank fee, a combined payment, a tax rounding
 -- difference, a virtual account and a payer nobody knows.  ar.auto_apply
 -- applies what it is sure of; the rest waits in ar.v_unmatched_payments.
+\i test/fixtures/zengin/generate.sql
+
 \echo
 \echo '=== 6. Matching (入金消込): candidates, automatic application and review ==='
 
@@ -61,7 +63,7 @@ SELECT pg_temp.zg_file(
 SELECT payment_id, amount, payer_name, outcome FROM ar.import_zengin(:'today_file'::bytea) ORDER BY payment_id;
 
 \echo 'ar.auto_apply: every waiting payment, applied where the best candidate scores at least'
-\echo 'match_auto_threshold (0.90) and no other customer comes within 0.05 of it:'
+\echo 'match_auto_threshold (0.90) and no other reading of the payment (another customer, or invoices of other amounts) comes within 0.05 of it:'
 SELECT a.payment_id, p.payer_name AS "payer", p.amount, c.customer_code AS "customer", a.allocations, a.outcome
   FROM ar.auto_apply() a
   JOIN ar.payment p USING (payment_id)

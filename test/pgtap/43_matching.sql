@@ -6,7 +6,7 @@
 -- and every error with its SQLSTATE.  ar.verify_ledger() stays empty after
 -- every writing call.
 BEGIN;
-SELECT plan(112);
+SELECT plan(113);
 
 ------------------------------------------------------------------------------
 -- ar.match_combinations
@@ -406,6 +406,19 @@ SELECT results_eq($$SELECT matched_by, unapplied_amount FROM ar.payment WHERE pa
 SELECT is((SELECT auto_count FROM ar.payer_alias WHERE payer_name_norm = 'ニジユウシヨウテン'), 2,
           'both confirmations are counted');
 SELECT is_empty('SELECT * FROM ar.verify_ledger()', 'the books hold after the contended run');
+
+-- One customer, two readings of the amount: one invoice (0.95) or the two
+-- oldest (0.93), of other amounts: review.
+INSERT INTO ar.customer (customer_code, name, name_kana) VALUES ('M-TWOWAYS', '二通商店', 'ﾌﾀﾄｵﾘｼﾖｳﾃﾝ');
+INSERT INTO ar.invoice (customer_id, invoice_no, issue_date, due_date, amount) VALUES
+  (pg_temp.cust('M-TWOWAYS'), 'TWW-1', current_date - 90, current_date - 60, 100),
+  (pg_temp.cust('M-TWOWAYS'), 'TWW-2', current_date - 60, current_date - 30, 200),
+  (pg_temp.cust('M-TWOWAYS'), 'TWW-3', current_date - 30, current_date, 300);
+SELECT pg_temp.pay(300, 'ﾌﾀﾄｵﾘｼﾖｳﾃﾝ') AS p \gset
+SELECT results_eq($$SELECT score, runner_up_score, decision FROM ar.match_decision($$ || :p || $$)$$,
+                  $$VALUES (0.95::real, 0.93::real, 'ambiguous')$$,
+                  'the same customer''s runner-up within 0.05, with invoices of other amounts: ambiguous');
+UPDATE ar.payment SET status = 'cancelled' WHERE payment_id = :p;
 
 ------------------------------------------------------------------------------
 -- Roles: an accountant matches, a reader only looks
