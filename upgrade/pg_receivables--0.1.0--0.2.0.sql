@@ -1164,10 +1164,10 @@ COMMENT ON FUNCTION ar.match_payment(bigint, integer) IS
 
 -- The best candidate, the runner-up's score, and the decision:
 --   apply             score >= threshold, not ambiguous
---   ambiguous         a runner-up of another customer scores within 0.05 of
---                     the best, or one of the same customer with as many
---                     invoices of other amounts scores the same (invoices of
---                     equal amounts are interchangeable: the oldest win)
+--   ambiguous         a runner-up scores within 0.05 of the best and is of
+--                     another customer, or of the same customer with other
+--                     invoice amounts (invoices of equal amounts are
+--                     interchangeable: the oldest win)
 --   below_threshold   best score < threshold
 --   no_open_invoices  the best candidate's customer has nothing open
 --   no_candidate      no signal names a customer
@@ -1214,11 +1214,9 @@ BEGIN
       WHEN best.score < thr THEN 'below_threshold'
       WHEN n = 2 AND second_score::numeric >= best.score::numeric - 0.05
            AND (second_customer <> best.customer_id
-                OR (pg_catalog.cardinality(second_ids) = pg_catalog.cardinality(best.invoice_ids)
-                    AND second_score = best.score
-                    AND ARRAY(SELECT i.open_amount FROM ar.invoice i WHERE i.invoice_id = ANY (second_ids) ORDER BY 1)
-                        IS DISTINCT FROM
-                        ARRAY(SELECT i.open_amount FROM ar.invoice i WHERE i.invoice_id = ANY (best.invoice_ids) ORDER BY 1)))
+                OR ARRAY(SELECT i.open_amount FROM ar.invoice i WHERE i.invoice_id = ANY (second_ids) ORDER BY 1)
+                   IS DISTINCT FROM
+                   ARRAY(SELECT i.open_amount FROM ar.invoice i WHERE i.invoice_id = ANY (best.invoice_ids) ORDER BY 1))
         THEN 'ambiguous'
       ELSE 'apply'
     END;
