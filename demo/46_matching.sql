@@ -4,7 +4,7 @@
 -- an EDI reference, a deducted bank fee, a combined payment, a tax rounding
 -- difference, a virtual account and a payer nobody knows.  ar.auto_apply
 -- applies what it is sure of; the rest waits in ar.v_unmatched_payments.
-\i test/fixtures/zengin/generate.sql
+-- (The Zengin file builders come from demo/45, in the same session.)
 
 \echo
 \echo '=== 6. Matching (入金消込): candidates, automatic application and review ==='
