@@ -17,6 +17,7 @@
 #include "utils/numeric.h"
 
 #include "core/allocate.h"
+#include "money.h"
 
 PG_FUNCTION_INFO_V1(pgr_allocate);
 PG_FUNCTION_INFO_V1(pgr_check_allocation_strategy);
@@ -45,69 +46,6 @@ check_minor_unit(int32 minor_unit)
 				 errdetail("The minor unit is the number of decimal places of the currency, from 0 to %d.",
 						   ALLOC_MAX_MINOR_UNIT),
 				 errhint("Pass the minor_unit of the currency in ar.currency (JPY 0, USD 2).")));
-}
-
-/*
- * A numeric as minor units.  "what" is "amount" or "balance"; position is
- * the array subscript of a balance (ignored for the amount).
- */
-static int64
-to_units(Numeric value, int32 minor_unit, const char *what, int position)
-{
-	char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(value)));
-	char		where[32] = "";
-	int64		units = 0;
-	AllocStatus st;
-
-	st = alloc_parse_units(s, strlen(s), minor_unit, &units);
-	if (st == ALLOC_OK)
-	{
-		pfree(s);
-		return units;
-	}
-	if (strcmp(what, "balance") == 0)
-		snprintf(where, sizeof(where), " at position %d", position);
-
-	switch (st)
-	{
-		case ALLOC_ERR_NEGATIVE:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s %s%s must not be negative", what, s, where)));
-			break;
-		case ALLOC_ERR_NOT_WHOLE:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s %s%s is not a whole number of minor units", what, s, where),
-					 errdetail("With minor unit %d an amount has at most %d decimal places.",
-							   minor_unit, minor_unit)));
-			break;
-		case ALLOC_ERR_NOT_FINITE:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s %s%s is not a finite number", what, s, where)));
-			break;
-		case ALLOC_ERR_OUT_OF_RANGE:
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("%s %s%s is out of range for allocation", what, s, where),
-					 errdetail("Amounts are limited to %lld minor units.", (long long) PG_INT64_MAX)));
-			break;
-		default:
-			elog(ERROR, "cannot read %s \"%s\" (status %d)", what, s, (int) st);
-	}
-	pg_unreachable();
-}
-
-static Datum
-units_to_numeric(int64 units, int32 minor_unit)
-{
-	char		buf[ALLOC_UNITS_BUFLEN];
-
-	if (alloc_format_units(units, minor_unit, buf, sizeof(buf)) == 0)
-		elog(ERROR, "cannot format %lld minor units", (long long) units);
-	return DirectFunctionCall3(numeric_in, CStringGetDatum(buf),
-							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 }
 
 /*
@@ -145,7 +83,7 @@ pgr_allocate(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("balances must be a one-dimensional array, not %d-dimensional", ndim)));
-	amount = to_units(amount_num, minor_unit, "amount", 0);
+	amount = pgr_numeric_to_units(amount_num, minor_unit, "amount", 0, PG_INT64_MAX, "allocation");
 
 	get_typlenbyvalalign(NUMERICOID, &typlen, &typbyval, &typalign);
 	deconstruct_array(arr, NUMERICOID, typlen, typbyval, typalign, &elems, &nulls, &n);
@@ -161,7 +99,8 @@ pgr_allocate(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("balance at position %d is null", lbound + i),
 					 errhint("Pass 0 for a balance that is to receive nothing.")));
-		balances[i] = to_units(DatumGetNumeric(elems[i]), minor_unit, "balance", lbound + i);
+		balances[i] = pgr_numeric_to_units(DatumGetNumeric(elems[i]), minor_unit, "balance", lbound + i,
+										   PG_INT64_MAX, "allocation");
 	}
 
 	st = alloc_compute(strategy, amount, balances, (size_t) n, result, scratch, &bad);
@@ -175,7 +114,7 @@ pgr_allocate(PG_FUNCTION_ARGS)
 
 	out = palloc_extended(sizeof(Datum) * Max(n, 1), MCXT_ALLOC_HUGE);
 	for (i = 0; i < n; i++)
-		out[i] = units_to_numeric(result[i], minor_unit);
+		out[i] = pgr_units_to_numeric(result[i], minor_unit);
 
 	dims[0] = n;
 	lbs[0] = lbound;

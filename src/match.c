@@ -19,67 +19,9 @@
 
 #include "core/allocate.h"
 #include "core/match.h"
+#include "money.h"
 
 PG_FUNCTION_INFO_V1(pgr_match_combinations);
-
-/* A numeric as minor units; "what" and position name it in errors. */
-static int64
-match_units(Numeric value, int32 minor_unit, const char *what, int position)
-{
-	char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(value)));
-	char		where[32] = "";
-	int64		units = 0;
-	AllocStatus st;
-
-	st = alloc_parse_units(s, strlen(s), minor_unit, &units);
-	if (position > 0)
-		snprintf(where, sizeof(where), " at position %d", position);
-	if (st == ALLOC_OK && units > MATCH_MAX_AMOUNT)
-		st = ALLOC_ERR_OUT_OF_RANGE;
-	switch (st)
-	{
-		case ALLOC_OK:
-			pfree(s);
-			return units;
-		case ALLOC_ERR_NEGATIVE:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s %s%s must not be negative", what, s, where)));
-			break;
-		case ALLOC_ERR_NOT_WHOLE:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s %s%s is not a whole number of minor units", what, s, where),
-					 errdetail("With minor unit %d an amount has at most %d decimal places.",
-							   minor_unit, minor_unit)));
-			break;
-		case ALLOC_ERR_NOT_FINITE:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s %s%s is not a finite number", what, s, where)));
-			break;
-		case ALLOC_ERR_OUT_OF_RANGE:
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("%s %s%s is out of range for matching", what, s, where),
-					 errdetail("Amounts are limited to %lld minor units.", (long long) MATCH_MAX_AMOUNT)));
-			break;
-		default:
-			elog(ERROR, "cannot read %s \"%s\" (status %d)", what, s, (int) st);
-	}
-	pg_unreachable();
-}
-
-static Datum
-match_units_to_numeric(int64 units, int32 minor_unit)
-{
-	char		buf[ALLOC_UNITS_BUFLEN];
-
-	if (alloc_format_units(units, minor_unit, buf, sizeof(buf)) == 0)
-		elog(ERROR, "cannot format %lld minor units", (long long) units);
-	return DirectFunctionCall3(numeric_in, CStringGetDatum(buf),
-							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
-}
 
 /* The elements of a one-dimensional numeric array as minor units. */
 static int64 *
@@ -107,7 +49,8 @@ numeric_array_units(ArrayType *arr, int32 minor_unit, const char *what, int *cou
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("%s element at position %d is null", what, i + 1)));
-		units[i] = match_units(DatumGetNumeric(elems[i]), minor_unit, what, i + 1);
+		units[i] = pgr_numeric_to_units(DatumGetNumeric(elems[i]), minor_unit, what, i + 1,
+										MATCH_MAX_AMOUNT, "matching");
 	}
 	*count = n;
 	return units;
@@ -158,7 +101,7 @@ pgr_match_combinations(PG_FUNCTION_ARGS)
 	check_range("max_results", max_results, 1, MATCH_MAX_RESULTS);
 	check_range("max_nodes", max_nodes, 1, PG_INT32_MAX);
 
-	target = match_units(target_num, minor_unit, "target", 0);
+	target = pgr_numeric_to_units(target_num, minor_unit, "target", 0, MATCH_MAX_AMOUNT, "matching");
 	if (target == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -194,8 +137,8 @@ pgr_match_combinations(PG_FUNCTION_ARGS)
 			pos[i] = Int32GetDatum(out[r].pos[i] + 1);
 		values[0] = PointerGetDatum(construct_array(pos, out[r].count, INT4OID, sizeof(int32), true,
 													TYPALIGN_INT));
-		values[1] = match_units_to_numeric(out[r].total, minor_unit);
-		values[2] = match_units_to_numeric(out[r].delta, minor_unit);
+		values[1] = pgr_units_to_numeric(out[r].total, minor_unit);
+		values[2] = pgr_units_to_numeric(out[r].delta, minor_unit);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
