@@ -10,6 +10,10 @@
  * 100,000 invoices; here unchanged columns cost one binary comparison and
  * are never converted to JSON.
  *
+ * (The rows go to SPI as three arrays read by one unnest each: subscripting
+ * an array of jsonb element by element would walk it from the start every
+ * time.)
+ *
  * Old and new transition tables hold the rows of one UPDATE in the same
  * order (the executor saves both images of a row together); the key column
  * named by the trigger argument is checked to agree for every pair anyway.
@@ -267,8 +271,8 @@ pgr_tg_audit_update(PG_FUNCTION_ARGS)
 		SPI_connect();
 		rc = SPI_execute_with_args(
 			"INSERT INTO ar.audit_log (table_name, op, row_id, old, new) "
-			"SELECT $1, 'UPDATE', ($2)[i], ($3)[i], ($4)[i] "
-			"FROM pg_catalog.generate_series(1, pg_catalog.cardinality($2)) AS i",
+			"SELECT $1, 'UPDATE', u.r, u.o, u.n "
+			"FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(r, o, n)",
 			4, argtypes, args, NULL, false, 0);
 		if (rc != SPI_OK_INSERT)
 			elog(ERROR, "ar.tg_audit_update: audit insert failed: %s", SPI_result_code_string(rc));
