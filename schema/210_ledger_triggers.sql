@@ -485,13 +485,13 @@ CREATE FUNCTION ar.tg_allocation_apply() RETURNS trigger
 AS $$
 DECLARE
   r record;
+  restoring boolean;
 BEGIN
-  SELECT pg_catalog.bool_and(v.restoring) AS restoring,
-         (pg_catalog.array_agg(v.msg ORDER BY v.allocation_id) FILTER (WHERE v.msg IS NOT NULL))[1] AS msg,
-         (pg_catalog.array_agg(v.state ORDER BY v.allocation_id) FILTER (WHERE v.msg IS NOT NULL))[1] AS state,
-         (pg_catalog.array_agg(v.hint ORDER BY v.allocation_id) FILTER (WHERE v.msg IS NOT NULL))[1] AS hint
+  -- The first problem, in allocation order (a plain LIMIT 1: no aggregate
+  -- to set up, which a statement of one or two rows notices).
+  SELECT v.msg, v.state, v.hint
     INTO r
-    FROM (SELECT n.allocation_id, ar.is_restoring_row(n.created_at) AS restoring,
+    FROM (SELECT n.allocation_id,
                  CASE x.problem
                    WHEN 'customer' THEN pg_catalog.format('allocation names customer %s but invoice %s belongs to customer %s',
                                                           n.customer_id, i.invoice_no, i.customer_id)
@@ -532,8 +532,11 @@ BEGIN
                      WHEN n.kind = 'payment' AND n.reversed_on IS NULL AND p.status <> 'received' THEN 'payment_cancelled'
                      WHEN c.credit_note_id IS NOT NULL AND c.customer_id <> i.customer_id THEN 'credit_customer'
                      WHEN c.credit_note_id IS NOT NULL AND c.currency <> i.currency THEN 'credit_currency'
-                   END AS problem) x) v;
-  IF r.msg IS NOT NULL THEN
+                   END AS problem) x) v
+   WHERE v.msg IS NOT NULL
+   ORDER BY v.allocation_id
+   LIMIT 1;
+  IF FOUND THEN
     IF r.hint IS NULL THEN
       RAISE EXCEPTION USING MESSAGE = r.msg, ERRCODE = r.state;
     END IF;
@@ -548,6 +551,10 @@ BEGIN
   -- is refused above or by the CASE), so the old image is the new one with
   -- those columns put back.  While ar.maintaining_balances is on, the
   -- generic audit triggers of these tables stand aside (see their WHEN).
+  -- Only a superuser restores (ar.is_restoring_row), so for anyone else
+  -- the rows need not be read again.
+  restoring := pg_catalog.current_setting('is_superuser') = 'on'
+               AND NOT EXISTS (SELECT 1 FROM new_rows n WHERE NOT ar.is_restoring_row(n.created_at));
   PERFORM pg_catalog.set_config('ar.maintaining_balances', 'on', true);
   WITH inv AS (
     UPDATE ar.invoice i
@@ -621,19 +628,19 @@ BEGIN
                    THEN pg_catalog.jsonb_build_object('status', (inv.new_row).status,
                                                       'closed_on', (inv.new_row).closed_on) ELSE '{}' END
     FROM inv
-   WHERE NOT r.restoring
+   WHERE NOT restoring
   UNION ALL
   SELECT 'payment', 'UPDATE', (pay.new_row).payment_id,
          pg_catalog.jsonb_build_object('unapplied_amount', (pay.new_row).unapplied_amount + pay.total),
          pg_catalog.jsonb_build_object('unapplied_amount', (pay.new_row).unapplied_amount)
     FROM pay
-   WHERE NOT r.restoring
+   WHERE NOT restoring
   UNION ALL
   SELECT 'credit_note', 'UPDATE', (cn.new_row).credit_note_id,
          pg_catalog.jsonb_build_object('unapplied_amount', (cn.new_row).unapplied_amount + cn.total),
          pg_catalog.jsonb_build_object('unapplied_amount', (cn.new_row).unapplied_amount)
     FROM cn
-   WHERE NOT r.restoring;
+   WHERE NOT restoring;
   PERFORM pg_catalog.set_config('ar.maintaining_balances', 'off', true);
   RETURN NULL;
 END
