@@ -293,6 +293,21 @@ $$;
 COMMENT ON FUNCTION ar.raise_balance_error(text, text, numeric, numeric) IS
   'Raises the error of a balance update that cannot be made: over-allocation, void invoice, cancelled payment (internal helper of the allocation triggers)';
 
+-- Where a notice of a channel goes for a customer, or NULL when there is
+-- nowhere to send it.  A SQL-standard body without a SET clause, so the
+-- planner inlines it into the run's statements (docs/security.md: such a
+-- body is bound when the extension is created).
+CREATE OR REPLACE FUNCTION ar.notice_recipient(c ar.customer, channel text) RETURNS text
+  LANGUAGE sql STABLE PARALLEL SAFE
+  RETURN CASE channel
+           WHEN 'email' THEN NULLIF(c.email, '')
+           WHEN 'sms' THEN NULLIF(c.phone, '')
+           WHEN 'letter' THEN COALESCE(NULLIF(c.address, ''), NULLIF(c.metadata ->> 'address', ''))
+           WHEN 'internal' THEN COALESCE(NULLIF(c.collector, ''), 'ar_collector')
+           WHEN 'webhook' THEN COALESCE(NULLIF(c.metadata ->> 'webhook_url', ''), 'default')
+           ELSE COALESCE(NULLIF(c.email, ''), c.customer_code)
+         END;
+
 CREATE OR REPLACE FUNCTION ar.run_dunning_core(as_of timestamptz, only_policy bigint)
   RETURNS TABLE (customer_id bigint, step_no integer, channel text, template text,
                  notification_id bigint, skipped_reason text)
